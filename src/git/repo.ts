@@ -1,0 +1,53 @@
+// Facts about the host's repository, read without touching its working tree, index or branch.
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+import { UserError } from "../errors.js";
+
+export interface HostRepo {
+  /** Top of the host checkout (the directory the host works in). */
+  root: string;
+  /** The common git dir shared by all worktrees (holds the job store). */
+  commonDir: string;
+}
+
+export function git(dir: string): SimpleGit {
+  // Plain git, whatever the user's environment says about pagers or editors.
+  return simpleGit({ baseDir: dir, trimmed: true }).env({ ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true" });
+}
+
+export async function resolveRepo(cwd: string): Promise<HostRepo> {
+  if (!isAbsolute(cwd)) throw new UserError(`cwd must be an absolute path, got "${cwd}"`);
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UserError(`cwd "${cwd}" is not a directory`);
+  const repo = git(cwd);
+  let root: string;
+  let commonDir: string;
+  try {
+    [root, commonDir] = (await repo.revparse(["--show-toplevel", "--git-common-dir"])).split("\n") as [string, string];
+  } catch {
+    throw new UserError(`"${cwd}" is not inside a git repository (run git init there, or pass the repository's path)`);
+  }
+  if (!root) throw new UserError(`"${cwd}" is a bare repository; pass the path of a checkout`);
+  return { root, commonDir: resolve(cwd, commonDir) };
+}
+
+/** The commit a ref names, or a UserError that says what to pass instead. */
+export async function resolveCommit(root: string, ref: string): Promise<string> {
+  try {
+    return await git(root).revparse(["--verify", "--quiet", `${ref}^{commit}`]);
+  } catch {
+    if (ref === "HEAD") {
+      throw new UserError(`the repository at "${root}" has no commits yet; commit something first`);
+    }
+    throw new UserError(`base "${ref}" is not a commit in "${root}"`);
+  }
+}
+
+/** Paths of every checkout of the repository (the host's and every linked worktree). */
+export async function worktreePaths(root: string): Promise<string[]> {
+  const out = await git(root).raw(["worktree", "list", "--porcelain"]);
+  return out
+    .split("\n")
+    .filter((line) => line.startsWith("worktree "))
+    .map((line) => line.slice("worktree ".length));
+}

@@ -1,0 +1,212 @@
+// The control plane's one door to jobs, shared by the MCP tools, the CLI and the demo. It holds no
+// job state of its own: everything is read from the job store on each call, so a restarted server
+// (or a second one) sees every job, running or finished.
+import { constants } from "node:fs";
+import { access, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Config, Tier } from "../config.js";
+import { UserError } from "../errors.js";
+import { resolveCommit, resolveRepo } from "../git/repo.js";
+import { isAlive, signal } from "../os/processes.js";
+import { oneLine } from "../worker/stream.js";
+import { assertJobId, newJobId, taskLabel } from "./ids.js";
+import { JobIndex } from "./job-index.js";
+import { now } from "./job-run.js";
+import { launchRunner } from "./launch.js";
+import { isTerminal, type CancelReason, type JobRecord, type JobState } from "./record.js";
+import { JobStore } from "./store.js";
+import { chooseTier } from "./tier.js";
+
+export interface StartRequest {
+  cwd: string;
+  task: string;
+  taskLabel?: string;
+  tier?: Tier | "auto";
+  base?: string;
+  timeoutS?: number;
+}
+
+export interface ListFilter {
+  cwd?: string;
+  status?: JobState;
+  limit?: number;
+}
+
+const taskMaxBytes = 1024 * 1024;
+const claimWaitMs = 15_000;
+const cancelWaitMs = 15_000;
+const pollMs = 250;
+
+export class Engine {
+  private readonly index: JobIndex;
+
+  constructor(readonly config: Config) {
+    this.index = new JobIndex(config.home);
+  }
+
+  async start(request: StartRequest): Promise<JobRecord> {
+    const task = request.task.trim();
+    if (!task) throw new UserError("task is empty; say what the worker should change");
+    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("task is over 1 MiB; put the details in a file in the repository and point to it");
+    const repo = await resolveRepo(request.cwd);
+    const baseRef = request.base ?? "HEAD";
+    const baseCommit = await resolveCommit(repo.root, baseRef);
+    const tier = chooseTier(request.tier ?? "auto", task, this.config);
+    await this.checkKeySource();
+    const label = taskLabel(task, request.taskLabel);
+    const store = JobStore.forCommonDir(repo.commonDir);
+    const id = await this.claimId(label, store);
+
+    const record: JobRecord = {
+      version: 1,
+      id,
+      task_label: label,
+      task_title: oneLine(task.split("\n")[0]!, 100),
+      repo: { root: repo.root, common_dir: repo.commonDir },
+      base: { ref: baseRef, commit: baseCommit },
+      branch: `code-worker/${id}`,
+      worktree: join(this.config.home, "worktrees", id),
+      tier,
+      settings: {
+        timeout_s: timeoutS(request.timeoutS, this.config.jobTimeoutS),
+        stall_s: this.config.stallS,
+        sandbox: this.config.sandbox,
+        base_url: this.config.baseUrl,
+        claude_bin: this.config.claudeBin,
+        max_jobs: this.config.maxJobs,
+        home: this.config.home,
+      },
+      status: "queued",
+      created_at: now(),
+    };
+    await store.create(record, task);
+    launchRunner(store, id);
+    return this.awaitClaim(store, id);
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const store = await this.index.locate(assertJobId(id));
+    return this.reconcile(store, await store.read(id));
+  }
+
+  /** Newest first. Without cwd, every repository's jobs. */
+  async list(filter: ListFilter = {}): Promise<JobRecord[]> {
+    const stores = filter.cwd ? [JobStore.forCommonDir((await resolveRepo(filter.cwd)).commonDir)] : await this.index.stores();
+    const records: JobRecord[] = [];
+    for (const store of stores) {
+      for (const id of await store.ids()) {
+        const record = await store.read(id).catch(() => undefined);
+        if (record) records.push(await this.reconcile(store, record));
+      }
+    }
+    return records
+      .filter((r) => !filter.status || r.status === filter.status)
+      .sort((a, b) => b.created_at.localeCompare(a.created_at))
+      .slice(0, filter.limit ?? Infinity);
+  }
+
+  /** Asks the runner to stop and waits (bounded) until it has recorded the end. */
+  async cancel(id: string, reason: CancelReason, note?: string): Promise<JobRecord> {
+    const store = await this.index.locate(assertJobId(id));
+    let record = await this.reconcile(store, await store.read(id));
+    if (isTerminal(record.status)) return record;
+    await writeFile(store.file(id, "cancel.json"), JSON.stringify({ reason, note, at: now() }));
+    if (record.runner) signal(-record.runner.pid, "SIGTERM"); // the runner leads its own process group
+    const deadline = Date.now() + cancelWaitMs;
+    while (Date.now() < deadline) {
+      await sleep(pollMs);
+      record = await this.reconcile(store, await store.read(id));
+      if (isTerminal(record.status)) return record;
+    }
+    return record;
+  }
+
+  /** Returns when the job ends or the timeout passes, whichever is first. */
+  async wait(id: string, timeoutS: number, onChange?: (record: JobRecord) => void, signal?: AbortSignal): Promise<JobRecord> {
+    const deadline = Date.now() + timeoutS * 1000;
+    let seen = "";
+    for (;;) {
+      const record = await this.get(id);
+      const key = `${record.status}|${record.worker?.last_activity}|${record.worker?.turns}`;
+      if (key !== seen) {
+        seen = key;
+        onChange?.(record);
+      }
+      if (isTerminal(record.status) || Date.now() >= deadline || signal?.aborted) return record;
+      await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async store(id: string): Promise<JobStore> {
+    return this.index.locate(assertJobId(id));
+  }
+
+  private async checkKeySource(): Promise<void> {
+    const source = this.config.keySource;
+    if (source.kind === "none") throw new UserError("no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key");
+    if (source.kind === "file") {
+      await access(source.path, constants.R_OK).catch(() => {
+        throw new UserError(`cannot read the key file "${source.path}" named by CODE_WORKER_API_KEY_FILE`);
+      });
+    }
+  }
+
+  private async claimId(label: string, store: JobStore): Promise<string> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const id = newJobId(label);
+      if (await this.index.claim(id, store)) return id;
+    }
+    throw new Error(`could not find a free job id for label "${label}"`);
+  }
+
+  /** Returns once the runner has claimed the job, proving it started. */
+  private async awaitClaim(store: JobStore, id: string): Promise<JobRecord> {
+    const deadline = Date.now() + claimWaitMs;
+    for (;;) {
+      const record = await store.read(id);
+      if (record.runner || isTerminal(record.status)) return record;
+      if (Date.now() > deadline) {
+        return this.markEnded(store, record, "failed", `the runner did not start: ${await runnerLogTail(store, id)}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  /** A job whose runner died without recording an end is recorded as lost, once, by whoever reads it. */
+  private async reconcile(store: JobStore, record: JobRecord): Promise<JobRecord> {
+    if (isTerminal(record.status) || !record.runner) return record;
+    if (isAlive(record.runner.pid, record.runner.start_ticks)) return record;
+    const latest = await store.read(record.id); // the runner may have finished since the first read
+    if (isTerminal(latest.status)) return latest;
+    const kept = latest.status === "working" ? ` any partial work is in ${latest.worktree}` : "";
+    return this.markEnded(
+      store,
+      latest,
+      "lost",
+      `the runner (pid ${latest.runner!.pid}) died while ${latest.status}; start the job again.${kept} Last log line: ${await runnerLogTail(store, latest.id)}`,
+    );
+  }
+
+  private async markEnded(store: JobStore, record: JobRecord, state: "lost" | "failed", error: string): Promise<JobRecord> {
+    const ended: JobRecord = { ...record, status: state, error, ended_at: now() };
+    await store.write(ended);
+    return ended;
+  }
+}
+
+function timeoutS(requested: number | undefined, fallback: number): number {
+  if (requested === undefined) return fallback;
+  if (!Number.isInteger(requested) || requested < 10 || requested > 86_400) {
+    throw new UserError(`timeout_s must be a whole number of seconds from 10 to 86400, got ${requested}`);
+  }
+  return requested;
+}
+
+async function runnerLogTail(store: JobStore, id: string): Promise<string> {
+  const text = await readFile(store.file(id, "runner.log"), "utf8").catch(() => "");
+  return oneLine(text.trim().split("\n").at(-1) || "(runner.log is empty)", 200);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,56 @@
+// CODE_WORKER_HOME/index/<job id> holds the path of the job's store, so a job can be found by its
+// id alone from any directory. Creating the entry exclusively keeps ids unique across repositories.
+// CODE_WORKER_HOME/stores/ lists each store once, so listing all jobs reads no per-job entries.
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../errors.js";
+import { assertJobId } from "./ids.js";
+import { JobStore } from "./store.js";
+
+export class JobIndex {
+  constructor(private readonly home: string) {}
+
+  private entry(id: string): string {
+    return join(this.home, "index", assertJobId(id));
+  }
+
+  /** Claims the id for a store; false when another job already has it. */
+  async claim(id: string, store: JobStore): Promise<boolean> {
+    await mkdir(join(this.home, "index"), { recursive: true });
+    await mkdir(join(this.home, "stores"), { recursive: true });
+    try {
+      await writeFile(this.entry(id), store.root, { flag: "wx" });
+      const key = createHash("sha256").update(store.root).digest("hex").slice(0, 16);
+      await writeFile(join(this.home, "stores", key), store.root);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+  }
+
+  async locate(id: string): Promise<JobStore> {
+    try {
+      return new JobStore(await readFile(this.entry(id), "utf8"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new UserError(`unknown job "${id}" (list jobs to see their ids)`);
+      }
+      throw error;
+    }
+  }
+
+  /** Every store that has held a job, each once. */
+  async stores(): Promise<JobStore[]> {
+    const dir = join(this.home, "stores");
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const roots = await Promise.all(names.map((name) => readFile(join(dir, name), "utf8").catch(() => "")));
+    return roots.filter(Boolean).map((root) => new JobStore(root));
+  }
+}

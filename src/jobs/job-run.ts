@@ -1,0 +1,72 @@
+// The runner's hold on its job record: while a runner lives it is the record's only writer. It
+// writes a heartbeat every few seconds (even while the worker is silent), moves the job through
+// its states, and passes everything through the redactor before it reaches the disk.
+import { startTicks } from "../os/processes.js";
+import { assertTransition, type JobRecord, type JobState, type TerminalState } from "./record.js";
+import type { Redact } from "./redact.js";
+import type { JobStore } from "./store.js";
+
+export const heartbeatMs = 3000;
+const activityWriteMs = 250;
+
+export class JobRun {
+  private timer?: NodeJS.Timeout;
+  private lastWrite = 0;
+  private writing: Promise<void> = Promise.resolve();
+  redact: Redact = (text) => text;
+
+  private constructor(
+    readonly store: JobStore,
+    readonly record: JobRecord,
+  ) {}
+
+  /** Claims the record for this process and starts the heartbeat. */
+  static async open(store: JobStore, id: string): Promise<JobRun> {
+    const run = new JobRun(store, await store.read(id));
+    run.record.runner = { pid: process.pid, start_ticks: startTicks(process.pid), heartbeat_at: now() };
+    await run.save();
+    run.timer = setInterval(() => void run.save(), heartbeatMs);
+    return run;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  async moveTo(state: JobState): Promise<void> {
+    assertTransition(this.id, this.record.status, state);
+    this.record.status = state;
+    if (state === "preparing") this.record.started_at = now();
+    await this.save();
+  }
+
+  /** Worker progress: written at once when the activity changed, else with the next heartbeat. */
+  async progress(urgent: boolean): Promise<void> {
+    if (urgent && Date.now() - this.lastWrite >= activityWriteMs) await this.save();
+  }
+
+  async end(state: TerminalState, error?: string): Promise<void> {
+    clearInterval(this.timer);
+    assertTransition(this.id, this.record.status, state);
+    this.record.status = state;
+    this.record.ended_at = now();
+    if (error !== undefined) this.record.error = error;
+    await this.save();
+  }
+
+  /** Writes are queued so two never race on the same temp-and-rename; a failed one is logged. */
+  save(): Promise<void> {
+    this.writing = this.writing
+      .then(async () => {
+        if (this.record.runner) this.record.runner.heartbeat_at = now();
+        this.lastWrite = Date.now();
+        await this.store.write(JSON.parse(this.redact(JSON.stringify(this.record))) as JobRecord);
+      })
+      .catch((error: unknown) => console.error(`writing the record failed: ${this.redact(String(error))}`));
+    return this.writing;
+  }
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}

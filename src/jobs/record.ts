@@ -1,0 +1,82 @@
+// The job record (job.json): the one source of truth about a job, shared by runner and control plane.
+import type { Tier } from "../config.js";
+
+export const activeStates = ["queued", "preparing", "working", "checking", "reviewing"] as const;
+export const terminalStates = ["done", "failed", "cancelled", "timed_out", "lost"] as const;
+export type ActiveState = (typeof activeStates)[number];
+export type TerminalState = (typeof terminalStates)[number];
+export type JobState = ActiveState | TerminalState;
+
+export const cancelReasons = ["user_requested", "obsolete", "unsafe"] as const;
+export type CancelReason = (typeof cancelReasons)[number];
+
+export function isTerminal(state: JobState): state is TerminalState {
+  return (terminalStates as readonly string[]).includes(state);
+}
+
+const next: Record<ActiveState, readonly JobState[]> = {
+  queued: ["preparing"],
+  preparing: ["working"],
+  working: ["checking"],
+  checking: ["reviewing"],
+  reviewing: ["done"],
+};
+
+/** Refuses a move the life of a job does not allow; any active state may end early. */
+export function assertTransition(id: string, from: JobState, to: JobState): void {
+  const allowed = isTerminal(from) ? false : isTerminal(to) && to !== "done" ? true : next[from].includes(to);
+  if (!allowed) throw new Error(`job ${id}: cannot move from ${from} to ${to}`);
+}
+
+export interface ChangeSummary {
+  files: number;
+  insertions: number;
+  deletions: number;
+  /** Largest changes first, as "path +a -d". */
+  top: string[];
+  /** How many changed files `top` leaves out. */
+  more: number;
+}
+
+export interface JobRecord {
+  version: 1;
+  id: string;
+  task_label: string;
+  /** First line of the task, cut short; the whole task is in task.md. */
+  task_title: string;
+  repo: { root: string; common_dir: string };
+  base: { ref: string; commit: string };
+  branch: string;
+  worktree: string;
+  tier: { chosen: Tier; requested: Tier | "auto"; model: string; label: string };
+  settings: {
+    timeout_s: number;
+    stall_s: number;
+    sandbox: boolean;
+    base_url?: string;
+    claude_bin?: string;
+    max_jobs: number;
+    home: string;
+  };
+  status: JobState;
+  /** One line a person can act on, for every terminal state but done. */
+  error?: string;
+  cancel?: { reason: CancelReason; note?: string; at: string };
+  created_at: string;
+  started_at?: string;
+  ended_at?: string;
+  runner?: { pid: number; start_ticks?: number; heartbeat_at: string };
+  worker?: {
+    turns: number;
+    last_event_at?: string;
+    last_activity?: string;
+    summary?: string;
+    usage?: { input_tokens: number; output_tokens: number };
+    cost_usd?: number;
+    denials?: number;
+    session_id?: string;
+  };
+  changes?: ChangeSummary;
+  /** The job branch's head once the runner has committed the worker's change. */
+  head_commit?: string;
+}

@@ -1,0 +1,229 @@
+// The life of one job, top to bottom: slot, worktree, worker, commit, summary, terminal state.
+// Runs inside the detached runner process; the control plane only reads what it writes.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { loadConfig, type Config } from "../config.js";
+import { UserError } from "../errors.js";
+import { commitAll } from "../git/commit.js";
+import { changeSummary } from "../git/diffstat.js";
+import { git } from "../git/repo.js";
+import { addWorktree } from "../git/worktree.js";
+import { claudeBinary } from "../worker/claude-bin.js";
+import { workerCommand } from "../worker/command.js";
+import { startWorker, type RunningWorker } from "../worker/run-worker.js";
+import { existingMountNames, missingSandboxPrograms, sweepSandboxMounts } from "../worker/sandbox.js";
+import { oneLine, type WorkerOutcome } from "../worker/stream.js";
+import { EventLog } from "./event-log.js";
+import { JobRun, now } from "./job-run.js";
+import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
+import { redactor } from "./redact.js";
+import { acquireSlot } from "./slots.js";
+import type { JobStore } from "./store.js";
+import { allowRules, defaultMaxTurns, denyRules, denyWritePaths, instructions } from "./worker-setup.js";
+
+/** Why the worker was stopped early, if it was. */
+type StopCause = { kind: "cancel"; reason: CancelReason; note?: string } | { kind: "timeout" } | { kind: "stall" };
+
+export async function runJob(store: JobStore, id: string): Promise<void> {
+  const run = await JobRun.open(store, id);
+  const job = run.record;
+  let stopCause: StopCause | undefined;
+  let worker: RunningWorker | undefined;
+  const stop = (cause: StopCause) => {
+    stopCause ??= cause;
+    void worker?.stop();
+  };
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.on(sig, () => void readCancel(store, id).then((cancel) => stop({ kind: "cancel", ...cancel })));
+  }
+
+  try {
+    const config = loadConfig();
+    const apiKey = await readKey(config);
+    run.redact = redactor(apiKey);
+
+    const release = await acquireSlot(job.settings.home, job.settings.max_jobs, { id, createdAt: job.created_at }, () => stopCause !== undefined);
+    if (!release) return await endStopped(run, stopCause);
+    try {
+      await run.moveTo("preparing");
+      const bin = claudeBinary(job.settings.claude_bin);
+      await checkSandbox(job);
+      await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
+      if (stopCause) return await finish(run, stopCause);
+
+      await run.moveTo("working");
+      const mountsBefore = await existingMountNames(job.worktree);
+      const runtimeDir = join(job.settings.home, "run", id);
+      const command = workerCommand({
+        bin,
+        model: job.tier.model,
+        cwd: job.worktree,
+        runtimeDir,
+        settingsFile: store.file(id, "worker-settings.json"),
+        baseUrl: job.settings.base_url,
+        apiKey,
+        sandbox: job.settings.sandbox,
+        allow: allowRules,
+        deny: [...denyRules, ...(config.keySource.kind === "file" ? [`Read(/${config.keySource.path})`] : [])],
+        denyWrite: await denyWritePaths(job),
+        denyRead: config.keySource.kind === "file" ? [config.keySource.path] : [],
+        maxTurns: defaultMaxTurns,
+        instructions: instructions(job),
+      });
+      for (const dir of ["home", "config", "tmp"]) await mkdir(join(runtimeDir, dir), { recursive: true });
+      await writeFile(store.file(id, "worker-settings.json"), JSON.stringify(command.settings, null, 1));
+
+      const events = new EventLog(store.file(id, "events.jsonl"), store.file(id, "events.1.jsonl"), run.redact);
+      const task = await readFile(store.file(id, "task.md"), "utf8");
+      job.worker = { turns: 0 };
+      worker = startWorker(command, job.worktree, task, {
+        onLine: (line) => events.append(line),
+        onEvent: (progress, activityChanged) => {
+          job.worker = {
+            ...job.worker,
+            turns: progress.turns,
+            last_event_at: now(),
+            last_activity: progress.lastActivity,
+            usage: progress.usage,
+            session_id: progress.sessionId,
+          };
+          void run.progress(activityChanged);
+        },
+      });
+      const watchdog = watch(job, () => worker!, stop);
+      if (stopCause) void worker.stop(); // a cancel that arrived while the worker was starting
+      const outcome = await worker.outcome.finally(() => clearInterval(watchdog));
+      await rm(join(runtimeDir, "tmp"), { recursive: true, force: true });
+      recordOutcome(job, outcome);
+
+      await sweepSandboxMounts(job.worktree, mountsBefore);
+      await commitWork(job, outcome, stopCause);
+      if (stopCause) return await finish(run, stopCause);
+      if (!outcome.ok) return await run.end("failed", failureMessage(job, config, outcome));
+
+      await run.moveTo("checking");
+      await run.moveTo("reviewing");
+      await run.end("done");
+    } finally {
+      await release();
+    }
+  } catch (error) {
+    const message = error instanceof UserError ? error.message : `runner error: ${oneLine(String(error))}`;
+    if (job.status === "working") await commitWork(job, undefined, stopCause).catch(() => undefined);
+    await run.end("failed", run.redact(message));
+  }
+}
+
+async function readKey(config: Config): Promise<string> {
+  const source = config.keySource;
+  if (source.kind === "env") return process.env[source.variable]!.trim();
+  if (source.kind === "none") {
+    throw new UserError("no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key");
+  }
+  let key: string;
+  try {
+    key = (await readFile(source.path, "utf8")).trim();
+  } catch {
+    throw new UserError(`cannot read the key file "${source.path}" named by CODE_WORKER_API_KEY_FILE`);
+  }
+  if (!key) throw new UserError(`the key file "${source.path}" (CODE_WORKER_API_KEY_FILE) is empty`);
+  return key;
+}
+
+async function checkSandbox(job: JobRecord): Promise<void> {
+  if (!job.settings.sandbox) return;
+  const missing = await missingSandboxPrograms();
+  if (missing.length) {
+    throw new UserError(
+      `the worker's sandbox needs ${missing.join(" and ")} (Debian: apt-get install bubblewrap socat); or set CODE_WORKER_SANDBOX=off to run without it`,
+    );
+  }
+}
+
+/** Stops the worker past its wall-clock limit, or when the provider has gone silent with no tool running. */
+function watch(job: JobRecord, worker: () => RunningWorker, stop: (cause: StopCause) => void): NodeJS.Timeout {
+  const startedAt = Date.now();
+  return setInterval(() => {
+    if (Date.now() - startedAt > job.settings.timeout_s * 1000) return stop({ kind: "timeout" });
+    const lastEvent = Date.parse(job.worker?.last_event_at ?? new Date(startedAt).toISOString());
+    const silentFor = Date.now() - lastEvent;
+    if (silentFor > job.settings.stall_s * 1000 && worker().progress.toolsRunning === 0) stop({ kind: "stall" });
+  }, 1000);
+}
+
+function recordOutcome(job: JobRecord, outcome: WorkerOutcome): void {
+  job.worker = {
+    ...job.worker,
+    turns: outcome.turns,
+    usage: outcome.usage,
+    cost_usd: outcome.costUsd,
+    denials: outcome.denials,
+    session_id: outcome.sessionId,
+    summary: outcome.summary ? oneLine(outcome.summary, 400) : undefined,
+  };
+}
+
+/** Whatever the worker changed is committed, finished or not: nothing is thrown away unasked. */
+async function commitWork(job: JobRecord, outcome: WorkerOutcome | undefined, stopCause: StopCause | undefined): Promise<void> {
+  const summary = outcome?.summary;
+  const partial = stopCause || !outcome?.ok;
+  const subject = partial
+    ? `${job.task_label}: partial work (${stopCause?.kind === "cancel" ? "cancelled" : stopCause?.kind ?? "failed"})`
+    : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
+  const head = await commitAll(job.worktree, {
+    subject,
+    body: summary,
+    trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label },
+  });
+  job.head_commit = head ?? (await git(job.repo.root).revparse([job.branch]));
+  job.changes = await changeSummary(job.repo.root, job.base.commit, job.head_commit);
+}
+
+async function finish(run: JobRun, cause: StopCause): Promise<void> {
+  const job = run.record;
+  const where = `partial work is on branch ${job.branch}`;
+  if (cause.kind === "timeout") {
+    return run.end("timed_out", `the worker ran past its ${job.settings.timeout_s}s limit (timeout_s, CODE_WORKER_JOB_TIMEOUT_S); ${where}`);
+  }
+  if (cause.kind === "stall") {
+    return run.end("failed", `the provider sent nothing for ${job.settings.stall_s}s with no tool running (CODE_WORKER_STALL_S); ${where}`);
+  }
+  return endStopped(run, cause);
+}
+
+async function endStopped(run: JobRun, cause: StopCause | undefined): Promise<void> {
+  if (cause?.kind !== "cancel") return run.end("failed", "the runner was stopped before the job started");
+  run.record.cancel = { reason: cause.reason, note: cause.note, at: now() };
+  const kept = run.record.changes?.files ? `; partial work is on branch ${run.record.branch}` : "";
+  return run.end("cancelled", `cancelled (${cause.reason})${cause.note ? `: ${oneLine(cause.note, 120)}` : ""}${kept}`);
+}
+
+async function readCancel(store: JobStore, id: string): Promise<{ reason: CancelReason; note?: string }> {
+  try {
+    const cancel = JSON.parse(await readFile(store.file(id, "cancel.json"), "utf8")) as { reason: CancelReason; note?: string };
+    if (cancelReasons.includes(cancel.reason)) return cancel;
+  } catch {
+    // a signal without a request file: someone stopped the runner by hand
+  }
+  return { reason: "user_requested", note: "runner received a stop signal" };
+}
+
+function failureMessage(job: JobRecord, config: Config, outcome: WorkerOutcome): string {
+  const failure = outcome.failure!;
+  const keyVar = config.keySource.kind === "env" ? "CODE_WORKER_API_KEY" : "CODE_WORKER_API_KEY_FILE";
+  const kept = job.changes?.files ? `; partial work is on branch ${job.branch}` : "";
+  switch (failure.kind) {
+    case "auth":
+      return `the provider rejected the key: ${failure.message} (check ${keyVar})`;
+    case "unreachable":
+      return `cannot reach the provider at ${job.settings.base_url ?? "the default endpoint"}: ${failure.message} (check CODE_WORKER_BASE_URL)`;
+    case "provider":
+      return `the provider failed after retries: ${failure.message}${kept}`;
+    case "max_turns":
+      return `the worker used all ${defaultMaxTurns} turns before finishing${kept}`;
+    case "sandbox":
+      return `${failure.message} (install bubblewrap and socat, or set CODE_WORKER_SANDBOX=off)`;
+    default:
+      return `${failure.message}${kept}`;
+  }
+}

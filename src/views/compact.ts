@@ -1,0 +1,107 @@
+// The compact shapes a host reads. Each has a byte budget: whatever the worker did, a view is cut
+// to fit (lists first, then text) and says how much it left out.
+import { isTerminal, type JobRecord } from "../jobs/record.js";
+import { liveness, nextPollS, type Liveness } from "../jobs/liveness.js";
+import { oneLine } from "../worker/stream.js";
+
+export const resultBudget = 1024;
+export const listLineBudget = 160;
+
+export type Next = "wait" | "review" | "discard" | "inspect";
+
+export interface CompactResult {
+  job_id: string;
+  task_label: string;
+  status: JobRecord["status"];
+  execution_tier: string;
+  tier_auto?: true;
+  model_label: string;
+  elapsed_s: number;
+  branch: string;
+  sandbox?: "none";
+  error?: string;
+  changes?: { files: number; insertions: number; deletions: number; top: string[]; more?: number };
+  worker?: { turns: number; summary?: string };
+  next: Next;
+}
+
+export interface ActiveView {
+  job_id: string;
+  task_label: string;
+  status: JobRecord["status"];
+  execution_tier: string;
+  model_label: string;
+  liveness: Liveness;
+  next_poll_s?: number;
+}
+
+/** What get_job returns: liveness while the job runs, the compact result once it has ended. */
+export function jobView(job: JobRecord, nowMs: number, runnerAlive: boolean): ActiveView | CompactResult {
+  if (isTerminal(job.status)) return compactResult(job, nowMs);
+  return {
+    job_id: job.id,
+    task_label: job.task_label,
+    status: job.status,
+    execution_tier: job.tier.chosen,
+    model_label: job.tier.label,
+    liveness: trimLiveness(liveness(job, nowMs, runnerAlive)),
+    next_poll_s: nextPollS(job, nowMs),
+  };
+}
+
+export function compactResult(job: JobRecord, nowMs: number): CompactResult {
+  const view: CompactResult = {
+    job_id: job.id,
+    task_label: job.task_label,
+    status: job.status,
+    execution_tier: job.tier.chosen,
+    ...(job.tier.requested === "auto" ? { tier_auto: true as const } : {}),
+    model_label: job.tier.label,
+    elapsed_s: liveness(job, nowMs, false).elapsed_s,
+    branch: job.branch,
+    ...(job.settings.sandbox ? {} : { sandbox: "none" as const }),
+    ...(job.error ? { error: oneLine(job.error, 300) } : {}),
+    ...(job.changes ? { changes: { ...job.changes, top: [...job.changes.top], more: job.changes.more || undefined } } : {}),
+    ...(job.worker ? { worker: { turns: job.worker.turns, summary: job.worker.summary && oneLine(job.worker.summary, 240) } } : {}),
+    next: nextStep(job),
+  };
+  return fit(view, resultBudget);
+}
+
+function nextStep(job: JobRecord): Next {
+  if (!isTerminal(job.status)) return "wait";
+  if (job.status !== "done") return "inspect";
+  return job.changes?.files ? "review" : "discard";
+}
+
+function trimLiveness(live: Liveness): Liveness {
+  return live.last_activity ? { ...live, last_activity: oneLine(live.last_activity, 80) } : live;
+}
+
+/** Cuts the longest parts until the JSON fits: the file list, then the summary, then the error. */
+export function fit(view: CompactResult, budget: number): CompactResult {
+  const size = () => Buffer.byteLength(JSON.stringify(view));
+  while (size() > budget && view.changes && view.changes.top.length > 1) {
+    view.changes.top.pop();
+    view.changes.more = (view.changes.more ?? 0) + 1;
+  }
+  const shorten = (text: string | undefined, set: (t: string) => void) => {
+    while (text && size() > budget && text.length > 40) {
+      text = `${text.slice(0, Math.floor(text.length * 0.7))}…`;
+      set(text);
+    }
+  };
+  if (view.worker) {
+    const worker = view.worker;
+    shorten(worker.summary, (t) => (worker.summary = t));
+  }
+  shorten(view.error, (t) => (view.error = t));
+  return view;
+}
+
+/** One short line of facts per job, for lists. */
+export function listLine(job: JobRecord, nowMs: number): string {
+  const live = liveness(job, nowMs, true);
+  const changes = job.changes ? ` ${job.changes.files}f +${job.changes.insertions} -${job.changes.deletions}` : "";
+  return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}`, listLineBudget);
+}

@@ -1,0 +1,76 @@
+// Runs Claude Code once: the task on stdin, stream-json lines out, cancel by SIGINT and then the
+// whole descendant tree. Knows nothing of jobs or git.
+import { execa } from "execa";
+import { killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
+import type { WorkerCommand } from "./command.js";
+import { StreamFold, type WorkerOutcome, type WorkerProgress } from "./stream.js";
+
+export interface WorkerHooks {
+  /** Every raw stdout line, as it arrives. */
+  onLine(line: string): void;
+  /** After each parsed event; `activityChanged` says whether the visible activity moved. */
+  onEvent(progress: WorkerProgress, activityChanged: boolean): void;
+}
+
+export interface RunningWorker {
+  pid: number;
+  progress: WorkerProgress;
+  outcome: Promise<WorkerOutcome>;
+  /** SIGINT (Claude Code stops its tools), then SIGKILL for everything left below it. */
+  stop(): Promise<void>;
+}
+
+const stderrKeep = 8192;
+const graceMs = 2000;
+
+export function startWorker(command: WorkerCommand, cwd: string, task: string, hooks: WorkerHooks): RunningWorker {
+  const child = execa(command.file, command.args, {
+    cwd,
+    env: command.env,
+    extendEnv: false,
+    input: task,
+    detached: true, // its own process group: signals meant for the runner do not reach it
+    reject: false,
+    buffer: false,
+    stripFinalNewline: false,
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start the worker binary ${command.file}`);
+
+  const fold = new StreamFold(cwd);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-stderrKeep);
+  });
+
+  const outcome = (async () => {
+    for await (const line of child.iterable({ from: "stdout" })) {
+      if (!line.trim()) continue;
+      hooks.onLine(line);
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue; // not an event; it is still kept in the event log
+      }
+      hooks.onEvent(fold.progress, fold.push(event));
+    }
+    const result = await child;
+    return fold.finish({ code: result.exitCode, stderr });
+  })();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const tree = snapshotTree(pid);
+      signal(pid, "SIGINT");
+      const exited = await Promise.race([
+        outcome.then(() => true, () => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs)),
+      ]);
+      if (!exited) killTree(pid);
+      killSnapshot(tree); // background commands that outlived their shell
+    })());
+
+  return { pid, progress: fold.progress, outcome, stop };
+}
