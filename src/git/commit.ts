@@ -1,6 +1,5 @@
 // Records everything the worker changed as one commit on the job branch.
-import { git } from "./repo.js";
-import { noHooks } from "./worktree.js";
+import { git, gitWithoutHooks } from "./repo.js";
 
 export interface CommitMessage {
   subject: string;
@@ -16,12 +15,11 @@ export async function commitAll(worktree: string, message: CommitMessage): Promi
   await repo.raw(["add", "--all"]);
   const staged = await repo.raw(["diff", "--cached", "--name-only"]);
   if (!staged) return undefined;
-  const committer = await hasIdentity(worktree) ? {} : { GIT_COMMITTER_NAME: author.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: author.GIT_AUTHOR_EMAIL };
+  const committer: Record<string, string> = (await hasIdentity(worktree)) ? {} : { GIT_COMMITTER_NAME: author.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: author.GIT_AUTHOR_EMAIL };
   const trailers = Object.entries(message.trailers).map(([key, value]) => `${key}: ${value}`).join("\n");
   const paragraphs = [message.subject, message.body, trailers].filter((p): p is string => Boolean(p));
-  await git(worktree)
-    .env({ ...process.env, ...author, ...committer })
-    .raw([...noHooks, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", ...paragraphs.flatMap((p) => ["-m", p])]);
+  const args = ["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", ...paragraphs.flatMap((p) => ["-m", p])];
+  await gitWithoutHooks(worktree, args, { ...author, ...committer });
   return repo.revparse(["HEAD"]);
 }
 

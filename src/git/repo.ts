@@ -1,6 +1,7 @@
 // Facts about the host's repository, read without touching its working tree, index or branch.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { execa } from "execa";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { UserError } from "../errors.js";
 
@@ -12,8 +13,21 @@ export interface HostRepo {
 }
 
 export function git(dir: string): SimpleGit {
-  // Plain git, whatever the user's environment says about pagers or editors.
-  return simpleGit({ baseDir: dir, trimmed: true }).env({ ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_EDITOR: "true" });
+  // The inherited environment is kept as is: passing one through .env() trips simple-git's guard
+  // on variables like GIT_SSL_CAINFO, and nothing here prompts or opens an editor.
+  return simpleGit({ baseDir: dir, trimmed: true });
+}
+
+/** Hooks belong to the host's own work; the git commands code-worker runs never fire them. */
+const noHooks = ["-c", "core.hooksPath=/dev/null"];
+
+/**
+ * Plain git through execa, for the commands simple-git's guards refuse (hooks off, an author set
+ * through the environment). Returns trimmed stdout; a failure throws with git's stderr.
+ */
+export async function gitWithoutHooks(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const result = await execa("git", [...noHooks, ...args], { cwd: dir, env, stdin: "ignore" });
+  return result.stdout.trim();
 }
 
 export async function resolveRepo(cwd: string): Promise<HostRepo> {

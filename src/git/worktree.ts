@@ -3,14 +3,11 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { git } from "./repo.js";
-
-/** Hooks belong to the host's own work; internal git operations never run them. */
-export const noHooks = ["-c", "core.hooksPath=/dev/null"];
+import { git, gitWithoutHooks } from "./repo.js";
 
 export async function addWorktree(root: string, path: string, branch: string, baseCommit: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await git(root).raw([...noHooks, "worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
+  await gitWithoutHooks(root, ["worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
 }
 
 export async function removeWorktree(root: string, path: string): Promise<void> {

@@ -40,7 +40,11 @@ const pollMs = 250;
 export class Engine {
   private readonly index: JobIndex;
 
-  constructor(readonly config: Config) {
+  /** env is what the runners inherit; it must be the environment config was loaded from. */
+  constructor(
+    readonly config: Config,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.index = new JobIndex(config.home);
   }
 
@@ -80,7 +84,7 @@ export class Engine {
       created_at: now(),
     };
     await store.create(record, task);
-    launchRunner(store, id);
+    launchRunner(store, id, this.env);
     return this.awaitClaim(store, id);
   }
 

@@ -7,13 +7,13 @@ import type { JobStore } from "./store.js";
 
 const runnerMain = fileURLToPath(new URL("./runner-main.js", import.meta.url));
 
-export function launchRunner(store: JobStore, id: string): number | undefined {
+export function launchRunner(store: JobStore, id: string, env: NodeJS.ProcessEnv): number | undefined {
   const log = openSync(store.file(id, "runner.log"), "a", 0o600);
   try {
     const child = spawn(process.execPath, [runnerMain, store.root, id], {
       detached: true,
       stdio: ["ignore", log, log],
-      env: process.env,
+      env,
     });
     child.on("error", () => undefined); // a failed spawn shows up as a runner that never claimed the job
     child.unref();

@@ -105,3 +105,13 @@ export function listLine(job: JobRecord, nowMs: number): string {
   const changes = job.changes ? ` ${job.changes.files}f +${job.changes.insertions} -${job.changes.deletions}` : "";
   return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}`, listLineBudget);
 }
+
+/** What a person watching a job sees change: `working · Edit src/sum.js · 3 turns · 4s`. */
+export function progressLine(job: JobRecord, nowMs: number): string {
+  const live = liveness(job, nowMs, true);
+  const parts: string[] = [job.status];
+  if (!isTerminal(job.status) && live.last_activity) parts.push(oneLine(live.last_activity, 80));
+  if (live.turns) parts.push(`${live.turns} turn${live.turns === 1 ? "" : "s"}`);
+  parts.push(`${live.elapsed_s}s`);
+  return parts.join(" · ");
+}

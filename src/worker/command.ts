@@ -67,8 +67,9 @@ function workerEnv(spec: WorkerSpec): Record<string, string> {
     TMPDIR: join(spec.runtimeDir, "tmp"),
     LANG: process.env.LANG ?? "C.UTF-8",
     ANTHROPIC_API_KEY: spec.apiKey,
-    // Keeps the key out of every command the worker runs (and forces explicit allow rules).
-    CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: "1",
+    // Keeps the key out of every command the worker runs (and forces explicit allow rules). It
+    // needs bubblewrap, so it comes with the sandbox: without it, commands can see the key.
+    CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: spec.sandbox ? "1" : "0",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
     // Bounded retries: the defaults take minutes to give up on a bad key.

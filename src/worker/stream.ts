@@ -82,7 +82,7 @@ export class StreamFold {
       sessionId: r?.session_id ?? this.progress.sessionId,
     };
     if (!r) {
-      const detail = lastLine(exit.stderr) || `exit code ${exit.code ?? "none"}`;
+      const detail = stderrReason(exit.stderr) || `exit code ${exit.code ?? "none"}`;
       const kind: FailureKind = /sandbox/i.test(detail) ? "sandbox" : "no_result";
       return { ...base, ok: false, failure: { kind, message: `the worker stopped without a result: ${detail}` } };
     }
@@ -107,7 +107,7 @@ function classify(subtype: string, message: string): FailureKind {
 export function describeToolUse(name: string, input: Record<string, unknown>, cwd: string): string {
   const path = typeof input.file_path === "string" ? input.file_path : typeof input.path === "string" ? input.path : undefined;
   let detail: string | undefined;
-  if (name === "Bash") detail = str(input.description) ?? str(input.command);
+  if (name === "Bash") detail = str(input.command) ?? str(input.description);
   else if (path) detail = isAbsolute(path) ? relative(cwd, path) || "." : path;
   else detail = str(input.pattern);
   return detail ? `${name} ${oneLine(detail, 60)}` : name;
@@ -122,7 +122,8 @@ export function oneLine(text: string, max = 300): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-function lastLine(text: string): string {
+/** The line that says why: Claude Code prints `error: …` before a crash trace and the runtime's banner. */
+function stderrReason(text: string): string {
   const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  return oneLine(lines.at(-1) ?? "");
+  return oneLine(lines.find((l) => /^error:/i.test(l)) ?? lines.at(-1) ?? "");
 }

@@ -1,0 +1,69 @@
+// The little project the demo and the tests hand to a worker: a sum() with an off-by-one bug and a
+// node:test test that catches it, plus the scripted conversation that fixes it the way a real
+// worker would (read, edit, run the test, report).
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { simpleGit } from "simple-git";
+import type { Script, ScriptTurn } from "../provider/scripted-provider.js";
+
+export const sampleTask = "Fix the off-by-one bug in sum() in src/sum.js so that the tests in test/ pass.";
+
+const buggySum = `export function sum(values) {
+  let total = 0;
+  for (let i = 1; i < values.length; i++) total += values[i];
+  return total;
+}
+`;
+
+const sumTest = `import { test } from "node:test";
+import assert from "node:assert/strict";
+import { sum } from "../src/sum.js";
+
+test("sums every value", () => {
+  assert.equal(sum([1, 2, 3]), 6);
+});
+`;
+
+/** Creates a git repository with one commit holding the sample project. */
+export async function createSampleRepo(dir: string): Promise<void> {
+  await mkdir(join(dir, "src"), { recursive: true });
+  await mkdir(join(dir, "test"), { recursive: true });
+  await writeFile(join(dir, "package.json"), `${JSON.stringify({ name: "sample", type: "module", scripts: { test: "node --test" } }, null, 2)}\n`);
+  await writeFile(join(dir, "src", "sum.js"), buggySum);
+  await writeFile(join(dir, "test", "sum.test.js"), sumTest);
+  const repo = simpleGit(dir);
+  await repo.init(["--initial-branch=main"]);
+  await repo.addConfig("user.name", "Sample Author").addConfig("user.email", "sample@example.com");
+  await repo.add(".").commit("Add sum() and its test");
+}
+
+export const readSum: ScriptTurn = {
+  content: [
+    { type: "text", text: "Let me look at sum()." },
+    { type: "tool_use", name: "Read", input: { file_path: "src/sum.js" } },
+  ],
+};
+
+export const fixSum: ScriptTurn = {
+  content: [
+    {
+      type: "tool_use",
+      name: "Edit",
+      input: { file_path: "src/sum.js", old_string: "let i = 1;", new_string: "let i = 0;" },
+    },
+  ],
+};
+
+export function bash(command: string, description = "Run a command"): ScriptTurn {
+  return { content: [{ type: "tool_use", name: "Bash", input: { command, description } }] };
+}
+
+export function say(text: string): ScriptTurn {
+  return { content: [{ type: "text", text }] };
+}
+
+/** The whole fix: read, edit, run the tests, report. */
+export const fixSumScript: Script = {
+  turns: [readSum, fixSum, bash("node --test test/", "Run the tests"), say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.")],
+  fallback: say("Done."),
+};
