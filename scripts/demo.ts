@@ -12,13 +12,15 @@ import { compactResult, progressLine } from "../src/views/compact.js";
 import { missingSandboxPrograms } from "../src/worker/sandbox.js";
 
 const demoKey = "demo-key-not-secret";
+/** A real provider takes seconds per turn; this pace lets each step show up in the progress lines. */
+const demoPaceMs = 120;
 
 const workspace = await dir({ prefix: "code-worker-demo-", unsafeCleanup: true });
 const repoDir = join(workspace.path, "sample");
 await createSampleRepo(repoDir);
 const keyFile = join(workspace.path, "provider.key");
 await writeFile(keyFile, `${demoKey}\n`, { mode: 0o600 });
-const provider = await startScriptedProvider({ scripts: { "*": fixSumScript }, apiKey: demoKey });
+const provider = await startScriptedProvider({ scripts: { "*": fixSumScript(demoPaceMs) }, apiKey: demoKey });
 
 const missing = await missingSandboxPrograms();
 if (missing.length) console.log(`note: ${missing.join(" and ")} not installed, so this demo runs the worker without its sandbox (CODE_WORKER_SANDBOX=off)`);

@@ -62,8 +62,8 @@ export function say(text: string): ScriptTurn {
   return { content: [{ type: "text", text }] };
 }
 
-/** The whole fix: read, edit, run the tests, report. */
-export const fixSumScript: Script = {
-  turns: [readSum, fixSum, bash("node --test test/", "Run the tests"), say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.")],
-  fallback: say("Done."),
-};
+/** The whole fix: read, edit, run the tests, report. `paceMs` spaces out the streamed events. */
+export function fixSumScript(paceMs = 0): Script {
+  const turns = [readSum, fixSum, bash("node --test test/", "Run the tests"), say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.")];
+  return { turns: turns.map((turn) => ({ ...turn, eventDelayMs: paceMs })), fallback: say("Done.") };
+}
