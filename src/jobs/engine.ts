@@ -214,3 +214,8 @@ async function runnerLogTail(store: JobStore, id: string): Promise<string> {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Whether the job's runner process is still the one that claimed it. */
+export function runnerAlive(record: JobRecord): boolean {
+  return record.runner !== undefined && isAlive(record.runner.pid, record.runner.start_ticks);
+}

@@ -1,5 +1,6 @@
 // Job ids are `<label>-<4 base36>`; they name a directory and a branch, so they are checked
 // against one strict pattern before they touch either.
+import { UserError } from "../errors.js";
 import { randomInt } from "node:crypto";
 
 const labelMax = 32;
@@ -43,6 +44,6 @@ export function isJobId(value: string): boolean {
 }
 
 export function assertJobId(value: string): string {
-  if (!isJobId(value)) throw new Error(`"${value}" is not a job id (they look like orders-import-fix-k7m2)`);
+  if (!isJobId(value)) throw new UserError(`"${value}" is not a job id (they look like orders-import-fix-k7m2)`);
   return value;
 }

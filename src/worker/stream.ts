@@ -127,3 +127,26 @@ function stderrReason(text: string): string {
   const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
   return oneLine(lines.find((l) => /^error:/i.test(l)) ?? lines.at(-1) ?? "");
 }
+
+/** One readable line per step of a raw stream-json line, for people reading a worker's log. */
+export function activityLine(line: string, cwd: string): string | undefined {
+  let event: Event;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (event.type === "assistant") {
+    const steps = (event.message?.content ?? []).map((block: Event) =>
+      block?.type === "tool_use" ? `→ ${describeToolUse(block.name, block.input ?? {}, cwd)}` : block?.type === "text" ? `says: ${oneLine(block.text ?? "", 200)}` : undefined,
+    );
+    return steps.filter(Boolean).join("\n") || undefined;
+  }
+  if (event.type === "user") {
+    const failed = (event.message?.content ?? []).filter((block: Event) => block?.type === "tool_result" && block.is_error);
+    return failed.length ? failed.map((b: Event) => `  ✗ ${oneLine(typeof b.content === "string" ? b.content : JSON.stringify(b.content), 160)}`).join("\n") : undefined;
+  }
+  if (event.type === "result") return event.is_error || event.subtype !== "success" ? `failed (${event.subtype}): ${oneLine(String(event.result ?? ""), 200)}` : "finished";
+  if (event.type === "system" && event.subtype === "api_retry") return `retrying the provider (${event.error_status ?? event.error})`;
+  return undefined;
+}

@@ -1,0 +1,24 @@
+// What a person sees in a terminal: the same facts as the compact views, as short lines.
+import { isTerminal, type JobRecord } from "../jobs/record.js";
+import { liveness } from "../jobs/liveness.js";
+import { progressLine } from "./compact.js";
+
+export function describeJob(job: JobRecord, nowMs: number, runnerAlive: boolean): string {
+  const lines = [`${job.id}  ${progressLine(job, nowMs)}`, `  task    ${job.task_title}`, `  tier    ${job.tier.chosen}${job.tier.requested === "auto" ? " (auto)" : ""}, model ${job.tier.label}${job.settings.sandbox ? "" : ", no sandbox"}`];
+  lines.push(`  branch  ${job.branch}`);
+  if (!isTerminal(job.status)) {
+    const live = liveness(job, nowMs, runnerAlive);
+    const ages = [live.heartbeat_age_s !== undefined && `heartbeat ${live.heartbeat_age_s}s ago`, live.last_event_age_s !== undefined && `last event ${live.last_event_age_s}s ago`].filter(Boolean);
+    lines.push(`  runner  ${live.state}${ages.length ? ` (${ages.join(", ")})` : ""}`);
+  }
+  if (job.changes) {
+    const c = job.changes;
+    lines.push(`  changes ${c.files} file${c.files === 1 ? "" : "s"} +${c.insertions} -${c.deletions}`);
+    for (const file of c.top) lines.push(`          ${file}`);
+    if (c.more) lines.push(`          … ${c.more} more`);
+  }
+  if (job.worker?.summary) lines.push(`  worker  ${job.worker.summary}`);
+  if (job.cancel) lines.push(`  cancel  ${job.cancel.reason}${job.cancel.note ? `: ${job.cancel.note}` : ""}`);
+  if (job.error) lines.push(`  error   ${job.error}`);
+  return lines.join("\n");
+}
