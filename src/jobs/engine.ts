@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
 import { resolveCommit, resolveRepo } from "../git/repo.js";
-import { isAlive, signal } from "../os/processes.js";
+import { isAlive, killTree, signal } from "../os/processes.js";
 import { oneLine } from "../worker/stream.js";
 import { assertJobId, newJobId, taskLabel } from "./ids.js";
 import { JobIndex } from "./job-index.js";
@@ -182,6 +182,8 @@ export class Engine {
     if (isAlive(record.runner.pid, record.runner.start_ticks)) return record;
     const latest = await store.read(record.id); // the runner may have finished since the first read
     if (isTerminal(latest.status)) return latest;
+    const orphan = latest.worker;
+    if (orphan?.pid && isAlive(orphan.pid, orphan.start_ticks)) killTree(orphan.pid);
     const kept = latest.status === "working" ? ` any partial work is in ${latest.worktree}` : "";
     return this.markEnded(
       store,

@@ -67,6 +67,9 @@ export interface JobRecord {
   ended_at?: string;
   runner?: { pid: number; start_ticks?: number; heartbeat_at: string };
   worker?: {
+    /** The Claude Code process, so a job whose runner died can have its orphaned worker stopped. */
+    pid?: number;
+    start_ticks?: number;
     turns: number;
     last_event_at?: string;
     last_activity?: string;

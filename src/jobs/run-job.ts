@@ -8,6 +8,7 @@ import { commitAll } from "../git/commit.js";
 import { changeSummary } from "../git/diffstat.js";
 import { git } from "../git/repo.js";
 import { addWorktree } from "../git/worktree.js";
+import { startTicks } from "../os/processes.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { workerCommand } from "../worker/command.js";
 import { startWorker, type RunningWorker } from "../worker/run-worker.js";
@@ -90,6 +91,8 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
           void run.progress(activityChanged);
         },
       });
+      job.worker = { ...job.worker, pid: worker.pid, start_ticks: startTicks(worker.pid) };
+      void run.save();
       const watchdog = watch(job, () => worker!, stop);
       if (stopCause) void worker.stop(); // a cancel that arrived while the worker was starting
       const outcome = await worker.outcome.finally(() => clearInterval(watchdog));
