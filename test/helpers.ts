@@ -14,18 +14,22 @@ import { missingSandboxPrograms } from "../src/worker/sandbox.js";
 
 export const testKey = "sk-test-4f1c9e2a7b3d5e6f8a9b0c1d2e3f4a5b";
 
-export interface Fixture {
-  root: string;
-  repo: string;
-  home: string;
-  keyFile: string;
+export interface Fixture extends FixturePaths {
   provider: ScriptedProvider;
   env: NodeJS.ProcessEnv;
   engine: Engine;
 }
 
+export interface FixturePaths {
+  root: string;
+  repo: string;
+  home: string;
+  keyFile: string;
+}
+
 export interface FixtureOptions {
-  scripts: ProviderOptions["scripts"];
+  /** Scripts by model, or a function of the fixture's paths for scripts that name them. */
+  scripts: ProviderOptions["scripts"] | ((paths: FixturePaths) => ProviderOptions["scripts"]);
   /** The key the provider accepts; by default the one in the key file. */
   providerKey?: string;
   env?: Record<string, string>;
@@ -40,11 +44,13 @@ export async function fixture(t: TestContext, options: FixtureOptions): Promise<
   await createSampleRepo(repo);
   const keyFile = join(root, "provider.key");
   await writeFile(keyFile, `${testKey}\n`, { mode: 0o600 });
-  const provider = await startScriptedProvider({ scripts: options.scripts, apiKey: options.providerKey ?? testKey });
+  const paths = { root, repo, home: join(root, "home"), keyFile };
+  const scripts = typeof options.scripts === "function" ? options.scripts(paths) : options.scripts;
+  const provider = await startScriptedProvider({ scripts, apiKey: options.providerKey ?? testKey });
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    CODE_WORKER_HOME: join(root, "home"),
+    CODE_WORKER_HOME: paths.home,
     CODE_WORKER_API_KEY_FILE: keyFile,
     CODE_WORKER_BASE_URL: `${provider.url}/v1`,
     CODE_WORKER_FAST_MODEL: "test-fast",
@@ -58,7 +64,7 @@ export async function fixture(t: TestContext, options: FixtureOptions): Promise<
     await provider.close();
     await temp.cleanup();
   });
-  return { root, repo, home: join(root, "home"), keyFile, provider, env, engine };
+  return { ...paths, provider, env, engine };
 }
 
 /** Polls until check returns a value other than undefined, or fails after timeoutMs. */

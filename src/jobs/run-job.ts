@@ -1,6 +1,7 @@
 // The life of one job, top to bottom: slot, worktree, worker, commit, summary, terminal state.
 // Runs inside the detached runner process; the control plane only reads what it writes.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type Config } from "../config.js";
 import { UserError } from "../errors.js";
@@ -55,11 +56,13 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       await run.moveTo("working");
       const mountsBefore = await existingMountNames(job.worktree);
       const runtimeDir = join(job.settings.home, "run", id);
+      const tmpDir = await shortTempDir();
       const command = workerCommand({
         bin,
         model: job.tier.model,
         cwd: job.worktree,
         runtimeDir,
+        tmpDir,
         settingsFile: store.file(id, "worker-settings.json"),
         baseUrl: job.settings.base_url,
         apiKey,
@@ -71,7 +74,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
         maxTurns: defaultMaxTurns,
         instructions: instructions(job),
       });
-      for (const dir of ["home", "config", "tmp"]) await mkdir(join(runtimeDir, dir), { recursive: true });
+      for (const dir of ["home", "config"]) await mkdir(join(runtimeDir, dir), { recursive: true });
       await writeFile(store.file(id, "worker-settings.json"), JSON.stringify(command.settings, null, 1));
 
       const events = new EventLog(store.file(id, "events.jsonl"), store.file(id, "events.1.jsonl"), run.redact);
@@ -96,7 +99,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       const watchdog = watch(job, () => worker!, stop);
       if (stopCause) void worker.stop(); // a cancel that arrived while the worker was starting
       const outcome = await worker.outcome.finally(() => clearInterval(watchdog));
-      await rm(join(runtimeDir, "tmp"), { recursive: true, force: true });
+      await rm(tmpDir, { recursive: true, force: true });
       recordOutcome(job, outcome);
 
       await sweepSandboxMounts(job.worktree, mountsBefore);
@@ -131,6 +134,18 @@ async function readKey(config: Config): Promise<string> {
   }
   if (!key) throw new UserError(`the key file "${source.path}" (CODE_WORKER_API_KEY_FILE) is empty`);
   return key;
+}
+
+/** Unix socket paths end at 107 bytes; the sandbox names its sockets `<tmp>/claude-socks-<16 hex>.sock`. */
+const socketPathMax = 107 - "/claude-socks-0123456789abcdef.sock".length;
+
+async function shortTempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "cw-"));
+  if (Buffer.byteLength(dir) > socketPathMax) {
+    await rm(dir, { recursive: true, force: true });
+    throw new UserError(`the temp dir "${dir}" is too long for the sandbox's sockets; set TMPDIR to a shorter path`);
+  }
+  return dir;
 }
 
 async function checkSandbox(job: JobRecord): Promise<void> {

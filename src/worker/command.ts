@@ -6,8 +6,10 @@ export interface WorkerSpec {
   bin: string;
   model: string;
   cwd: string;
-  /** Per-job home, config and temp dirs live under it. */
+  /** Per-job home and config dirs live under it. */
   runtimeDir: string;
+  /** Per-job temp dir; short, since the sandbox puts its sockets there. */
+  tmpDir: string;
   /** Written by the caller; the command line points at it. */
   settingsFile: string;
   baseUrl?: string;
@@ -64,7 +66,7 @@ function workerEnv(spec: WorkerSpec): Record<string, string> {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: join(spec.runtimeDir, "home"),
     CLAUDE_CONFIG_DIR: join(spec.runtimeDir, "config"),
-    TMPDIR: join(spec.runtimeDir, "tmp"),
+    TMPDIR: spec.tmpDir,
     LANG: process.env.LANG ?? "C.UTF-8",
     ANTHROPIC_API_KEY: spec.apiKey,
     // Keeps the key out of every command the worker runs (and forces explicit allow rules). It

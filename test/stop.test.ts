@@ -1,0 +1,66 @@
+// Jobs that end early: cancelled mid-command, a runner killed outright, limits that stop a worker.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { simpleGit } from "simple-git";
+import { bash, fixSum, readSum, say } from "../src/demo/sample.js";
+import { isAlive } from "../src/os/processes.js";
+import { eventually, fixture, processesWith } from "./helpers.js";
+
+test("cancel during a long Bash call ends every process and keeps the partial work", async (t) => {
+  // The background sleep escapes its shell, as a worker's stray server would.
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("(sleep 1307 &); sleep 1308", "Wait a long time")], fallback: say("Done.") } } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum, then wait.", tier: "fast" });
+  await eventually("the long command to start", async () => {
+    const job = await f.engine.get(started.id);
+    return job.worker?.last_activity?.startsWith("Bash") && processesWith("sleep 1308").length ? job : undefined;
+  });
+  const running = await f.engine.get(started.id);
+
+  const job = await f.engine.cancel(started.id, "obsolete", "the host found another way");
+  assert.equal(job.status, "cancelled");
+  assert.deepEqual(job.cancel && { reason: job.cancel.reason, note: job.cancel.note }, { reason: "obsolete", note: "the host found another way" });
+  assert.match(job.error ?? "", /^cancelled \(obsolete\): the host found another way; partial work is on branch code-worker\//);
+  await eventually("every process of the job to end", () => (processesWith("sleep 130").length === 0 && !isAlive(running.runner!.pid) && !isAlive(running.worker!.pid!) ? true : undefined), 10_000);
+
+  assert.equal(job.changes?.files, 1);
+  assert.match(await simpleGit(f.repo).show([`${job.branch}:src/sum.js`]), /let i = 0;/);
+  assert.match(await simpleGit(f.repo).raw(["log", "-1", "--format=%s", job.branch]), /partial work \(cancelled\)/);
+});
+
+test("a runner killed with SIGKILL is reported lost, and its orphaned worker is stopped", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, { hang: true }] } } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Look at sum.", tier: "fast" });
+  const working = await eventually("the worker to wait on the provider", async () => {
+    const job = await f.engine.get(started.id);
+    return job.worker?.turns === 1 && job.worker.pid ? job : undefined;
+  });
+  process.kill(working.runner!.pid, "SIGKILL");
+  const job = await eventually("the job to be reported lost", async () => {
+    const record = await f.engine.get(started.id);
+    return record.status === "lost" ? record : undefined;
+  });
+  assert.match(job.error ?? "", new RegExp(`^the runner \\(pid ${working.runner!.pid}\\) died while working; start the job again\\.`));
+  await eventually("the orphaned worker to end", () => (isAlive(working.worker!.pid!, working.worker!.start_ticks) ? undefined : true), 10_000);
+});
+
+test("a worker past its time limit is stopped and the job timed out, partial work kept", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("sleep 1309")], fallback: say("Done.") } } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum slowly.", tier: "fast", timeoutS: 10 });
+  const job = await f.engine.wait(started.id, 60);
+  assert.equal(job.status, "timed_out");
+  assert.match(job.error ?? "", /ran past its 10s limit \(timeout_s, CODE_WORKER_JOB_TIMEOUT_S\); partial work is on branch/);
+  assert.equal(job.changes?.files, 1);
+  assert.deepEqual(processesWith("sleep 1309"), []);
+});
+
+test("a provider that goes silent mid-answer fails the job once the stall limit passes", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [{ stall: true, content: [{ type: "text", text: "Thinking" }, { type: "text", text: "more" }] }] } }, env: { CODE_WORKER_STALL_S: "5" } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Look at sum.", tier: "fast" });
+  const job = await f.engine.wait(started.id, 60);
+  assert.equal(job.status, "failed");
+  assert.match(job.error ?? "", /the provider sent nothing for 5s with no tool running \(CODE_WORKER_STALL_S\)/);
+  const runnerLog = await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "runner.log"), "utf8");
+  assert.match(runnerLog, /finished job/);
+});
