@@ -97,7 +97,7 @@ export class StreamFold {
 
 function classify(subtype: string, message: string): FailureKind {
   if (subtype === "error_max_turns") return "max_turns";
-  if (/\b401\b|authenticat|invalid x-api-key|not logged in/i.test(message)) return "auth";
+  if (/\b401\b|authenticat|invalid (x-)?api[ -]key|not logged in/i.test(message)) return "auth";
   if (/unable to connect|ConnectionRefused|ENOTFOUND|ECONNREFUSED/i.test(message)) return "unreachable";
   if (/API Error|timed out|overloaded/i.test(message)) return "provider";
   return "other";

@@ -1,0 +1,72 @@
+// Every failure is a terminal state (or, before a job exists, an error) with one line saying what to change.
+import assert from "node:assert/strict";
+import { mkdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { simpleGit } from "simple-git";
+import { loadConfig } from "../src/config.js";
+import { fixSumScript, say } from "../src/demo/sample.js";
+import { Engine } from "../src/jobs/engine.js";
+import { fixture, testKey } from "./helpers.js";
+
+test("a key the provider rejects fails the job, naming the variable, without the key", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": fixSumScript() }, providerKey: "sk-some-other-key-0000000000" });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  const job = await f.engine.wait(started.id, 60);
+  assert.equal(job.status, "failed");
+  assert.match(job.error ?? "", /^the provider rejected the key: .* \(check CODE_WORKER_API_KEY_FILE\)$/);
+  assert.ok(!JSON.stringify(job).includes(testKey));
+  assert.equal(job.changes?.files, 0);
+});
+
+test("a provider that keeps failing with 500 fails the job after bounded retries", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [], fallback: { status: 500 } } } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  const job = await f.engine.wait(started.id, 60);
+  assert.equal(job.status, "failed");
+  assert.match(job.error ?? "", /^the provider failed after retries: .*500/);
+  const attempts = f.provider.requests.filter((r) => r.path === "/v1/messages").length;
+  assert.ok(attempts >= 2 && attempts <= 4, `${attempts} requests`);
+});
+
+test("a missing Claude Code binary fails the job naming CLAUDE_BIN", async (t) => {
+  const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } }, env: { CLAUDE_BIN: "/nonexistent/claude" } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  const job = await f.engine.wait(started.id, 30);
+  assert.equal(job.status, "failed");
+  assert.equal(job.error, 'CLAUDE_BIN points to "/nonexistent/claude", which does not exist');
+});
+
+test("without bubblewrap and socat a sandboxed job fails naming them and the way out", async (t) => {
+  const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } } });
+  const bin = join(f.root, "bin");
+  await mkdir(bin);
+  await symlink((await import("node:child_process")).execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim(), join(bin, "git"));
+  const env = { ...f.env, PATH: bin, CODE_WORKER_SANDBOX: "on" };
+  const engine = new Engine(loadConfig(env), env);
+  const started = await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  const job = await engine.wait(started.id, 30);
+  assert.equal(job.status, "failed");
+  assert.equal(job.error, "the worker's sandbox needs bwrap and socat (Debian: apt-get install bubblewrap socat); or set CODE_WORKER_SANDBOX=off to run without it");
+});
+
+test("bad requests are refused before any job exists, each saying what to change", async (t) => {
+  const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } }, env: { CODE_WORKER_THINK_MODEL: "" } });
+  const empty = join(f.root, "empty");
+  await mkdir(empty);
+  const cases: [Parameters<Engine["start"]>[0], RegExp][] = [
+    [{ cwd: "relative/dir", task: "x" }, /^cwd must be an absolute path, got "relative\/dir"$/],
+    [{ cwd: join(f.root, "missing"), task: "x" }, /is not a directory$/],
+    [{ cwd: empty, task: "x" }, /is not inside a git repository \(run git init there, or pass the repository's path\)$/],
+    [{ cwd: f.repo, task: "   " }, /^task is empty/],
+    [{ cwd: f.repo, task: "x", tier: "think" }, /^execution_tier "think" needs a model: set CODE_WORKER_THINK_MODEL or ask for the other tier$/],
+    [{ cwd: f.repo, task: "x", base: "no-such-branch" }, /^base "no-such-branch" is not a commit in /],
+    [{ cwd: f.repo, task: "x", timeoutS: 5 }, /^timeout_s must be a whole number of seconds from 10 to 86400, got 5$/],
+  ];
+  for (const [request, message] of cases) await assert.rejects(f.engine.start(request), { message });
+  await simpleGit(empty).init();
+  await assert.rejects(f.engine.start({ cwd: empty, task: "x" }), { message: /has no commits yet; commit something first$/ });
+  await assert.rejects(f.engine.get("../../etc"), { message: /is not a job id/ });
+  await assert.rejects(f.engine.get("nosuch-job1"), { message: /^unknown job "nosuch-job1"/ });
+  assert.deepEqual(await f.engine.list(), []);
+});
