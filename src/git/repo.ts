@@ -47,14 +47,13 @@ export async function resolveRepo(cwd: string): Promise<HostRepo> {
 
 /** The commit a ref names, or a UserError that says what to pass instead. */
 export async function resolveCommit(root: string, ref: string): Promise<string> {
-  try {
-    return await git(root).revparse(["--verify", "--quiet", `${ref}^{commit}`]);
-  } catch {
-    if (ref === "HEAD") {
-      throw new UserError(`the repository at "${root}" has no commits yet; commit something first`);
-    }
-    throw new UserError(`base "${ref}" is not a commit in "${root}"`);
-  }
+  // With --quiet git says nothing on a miss, and simple-git resolves an empty answer.
+  const commit = await git(root)
+    .revparse(["--verify", "--quiet", `${ref}^{commit}`])
+    .catch(() => "");
+  if (commit) return commit;
+  if (ref === "HEAD") throw new UserError(`the repository at "${root}" has no commits yet; commit something first`);
+  throw new UserError(`base "${ref}" is not a commit in "${root}"`);
 }
 
 /** Paths of every checkout of the repository (the host's and every linked worktree). */

@@ -56,6 +56,7 @@ export class Engine {
     const baseRef = request.base ?? "HEAD";
     const baseCommit = await resolveCommit(repo.root, baseRef);
     const tier = chooseTier(request.tier ?? "auto", task, this.config);
+    const jobTimeoutS = timeoutS(request.timeoutS, this.config.jobTimeoutS);
     await this.checkKeySource();
     const label = taskLabel(task, request.taskLabel);
     const store = JobStore.forCommonDir(repo.commonDir);
@@ -72,7 +73,7 @@ export class Engine {
       worktree: join(this.config.home, "worktrees", id),
       tier,
       settings: {
-        timeout_s: timeoutS(request.timeoutS, this.config.jobTimeoutS),
+        timeout_s: jobTimeoutS,
         stall_s: this.config.stallS,
         sandbox: this.config.sandbox,
         base_url: this.config.baseUrl,
