@@ -14,7 +14,7 @@ export function taskLabel(task: string, label?: string): string {
   if (label !== undefined) {
     const slug = slugify(label);
     if (!labelPattern.test(slug)) {
-      throw new Error(`task_label "${label}" has no letters or digits; use a short slug like "orders-import-fix"`);
+      throw new UserError(`task_label "${label}" has no letters or digits; use a short slug like "orders-import-fix"`);
     }
     return slug;
   }

@@ -15,15 +15,11 @@ export function autoTier(task: string): Tier {
 }
 
 export function chooseTier(requested: Tier | "auto", task: string, config: Config): JobRecord["tier"] {
-  let chosen = requested === "auto" ? autoTier(task) : requested;
-  if (requested === "auto" && !config.models[chosen].model) {
-    const other: Tier = chosen === "fast" ? "think" : "fast";
-    if (config.models[other].model) chosen = other; // auto picks among the tiers that are configured
-  }
+  const chosen = requested === "auto" ? autoTier(task) : requested;
   const { model, label } = config.models[chosen];
   if (!model) {
-    const alternative = requested === "auto" ? "" : ` or ask for the other tier`;
-    throw new UserError(`execution_tier "${chosen}" needs a model: set ${modelVariable[chosen]}${alternative}`);
+    const how = requested === "auto" ? ` (auto chose it for this task)` : "";
+    throw new UserError(`execution_tier "${chosen}" needs a model${how}: set ${modelVariable[chosen]} or ask for the other tier`);
   }
   return { chosen, requested, model, label: label ?? model };
 }
