@@ -22,8 +22,12 @@ export class JobStore {
     return join(this.dir(id), name);
   }
 
+  checksDir(id: string): string {
+    return join(this.dir(id), "checks");
+  }
+
   checkLog(id: string, check: string): string {
-    return join(this.dir(id), "checks", `${check}.log`);
+    return join(this.checksDir(id), `${check}.log`);
   }
 
   async create(record: JobRecord, task: string): Promise<void> {

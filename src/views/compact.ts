@@ -115,3 +115,39 @@ export function progressLine(job: JobRecord, nowMs: number): string {
   parts.push(`${live.elapsed_s}s`);
   return parts.join(" · ");
 }
+
+export interface StartView {
+  job_id: string;
+  status: JobRecord["status"];
+  execution_tier: string;
+  tier_auto?: true;
+  model_label: string;
+  branch: string;
+  sandbox?: "none";
+  error?: string;
+  next_poll_s?: number;
+}
+
+/** What starting a job returns: enough to poll it, nothing more. */
+export function startView(job: JobRecord, nowMs: number): StartView {
+  return {
+    job_id: job.id,
+    status: job.status,
+    execution_tier: job.tier.chosen,
+    ...(job.tier.requested === "auto" ? { tier_auto: true as const } : {}),
+    model_label: job.tier.label,
+    branch: job.branch,
+    ...(job.settings.sandbox ? {} : { sandbox: "none" as const }),
+    ...(job.error ? { error: oneLine(job.error, 300) } : {}),
+    next_poll_s: nextPollS(job, nowMs),
+  };
+}
+
+/** Cuts text to at most maxBytes of UTF-8, keeping the end (the newest lines) or the start. */
+export function capText(text: string, maxBytes: number, keep: "start" | "end"): { text: string; truncated_bytes?: number } {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= maxBytes) return { text };
+  const kept = keep === "start" ? bytes.subarray(0, maxBytes) : bytes.subarray(bytes.length - maxBytes);
+  // A cut can split a character; dropping the replacement character keeps the text clean.
+  return { text: kept.toString("utf8").replace(/^\uFFFD+|\uFFFD+$/g, ""), truncated_bytes: bytes.length - maxBytes };
+}

@@ -1,0 +1,27 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { runnerAlive } from "../../jobs/engine.js";
+import { jobView, progressLine } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { cancelReason, jobId, jobViewSchema } from "../schemas.js";
+
+export function registerCancelTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_cancel_job",
+    {
+      title: "Cancel a job",
+      description:
+        "Cancel a running coding job: its worker and every command it started are stopped, partial work is kept on the job branch. Never cancel only because a job is quiet.",
+      inputSchema: { job_id: jobId, reason: cancelReason, note: z.string().max(500).optional() },
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const job = await ctx.engine().cancel(args.job_id, args.reason, args.note);
+        const now = Date.now();
+        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+      }),
+  );
+}

@@ -1,0 +1,32 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { defaultDetailBytes, detailKinds, jobDetail, maxDetailBytes } from "../../jobs/details.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { detailShape, jobId } from "../schemas.js";
+
+export function registerDetailsTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_get_details",
+    {
+      title: "Job details",
+      description: "Fetch one capped detail of a job on demand: its diff (whole or one path), a check's log tail, the worker's activity tail, or its full final message.",
+      inputSchema: {
+        job_id: jobId,
+        what: z.enum(detailKinds),
+        path: z.string().optional().describe("diff: one file; check_log: the check's name"),
+        max_bytes: z.number().int().min(256).max(maxDetailBytes).optional().describe(`Default ${defaultDetailBytes}`),
+      },
+      outputSchema: detailShape,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const engine = ctx.engine();
+        const job = await engine.get(args.job_id);
+        const detail = await jobDetail(await engine.store(args.job_id), job, args.what, args.path, args.max_bytes);
+        const cut = detail.truncated_bytes ? `, ${detail.truncated_bytes} bytes cut` : "";
+        return structured(detail, `${args.what} of ${job.id}: ${detail.bytes} bytes${cut}`);
+      }),
+  );
+}

@@ -1,0 +1,26 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { runnerAlive } from "../../jobs/engine.js";
+import { jobView, progressLine } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { jobId, jobViewSchema } from "../schemas.js";
+
+export function registerGetJobTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_get_job",
+    {
+      title: "Job status",
+      description:
+        "Get a coding job's state: liveness while it runs (quiet is normal, not a reason to cancel), the compact result once it ends.",
+      inputSchema: { job_id: jobId },
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const job = await ctx.engine().get(args.job_id);
+        const now = Date.now();
+        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+      }),
+  );
+}

@@ -1,0 +1,19 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ToolContext } from "../context.js";
+import { registerCancelTool } from "./cancel.js";
+import { registerDetailsTool } from "./details.js";
+import { registerGetJobTool } from "./get-job.js";
+import { registerListTool } from "./list.js";
+import { registerRunPatchTool } from "./run-patch.js";
+import { registerStartTool } from "./start.js";
+import { registerWaitTool } from "./wait.js";
+
+export function registerTools(server: McpServer, ctx: ToolContext): void {
+  registerStartTool(server, ctx);
+  registerGetJobTool(server, ctx);
+  registerWaitTool(server, ctx);
+  registerCancelTool(server, ctx);
+  registerListTool(server, ctx);
+  registerDetailsTool(server, ctx);
+  registerRunPatchTool(server, ctx);
+}

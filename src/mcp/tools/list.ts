@@ -1,0 +1,36 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { activeStates, terminalStates } from "../../jobs/record.js";
+import { listLine } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { listShape } from "../schemas.js";
+
+export const listDefault = 10;
+export const listMax = 50;
+
+export function registerListTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_list_jobs",
+    {
+      title: "List jobs",
+      description: "List coding jobs, newest first, one short line each (id, status, tier, age, diffstat).",
+      inputSchema: {
+        cwd: z.string().optional().describe("Only this repository's jobs"),
+        status: z.enum([...activeStates, ...terminalStates]).optional(),
+        limit: z.number().int().min(1).max(listMax).optional().describe(`Default ${listDefault}`),
+      },
+      outputSchema: listShape,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const jobs = await ctx.engine().list({ cwd: args.cwd, status: args.status });
+        const limit = args.limit ?? listDefault;
+        const now = Date.now();
+        const lines = jobs.slice(0, limit).map((job) => listLine(job, now));
+        const more = jobs.length - lines.length;
+        return structured({ jobs: lines, ...(more ? { more } : {}) }, `${lines.length} job${lines.length === 1 ? "" : "s"}${more ? `, ${more} more` : ""}`);
+      }),
+  );
+}

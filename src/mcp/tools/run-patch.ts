@@ -1,0 +1,37 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { runnerAlive } from "../../jobs/engine.js";
+import { jobView, progressLine } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { jobViewSchema, startInput } from "../schemas.js";
+import { maxWaitS } from "./wait.js";
+
+export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_run_patch",
+    {
+      title: "Run a tiny patch",
+      description:
+        "Make a tiny change (a few lines) and wait for it: returns the compact result, or past deadline_s the running job's view (it carries on; poll with code_worker_get_job).",
+      inputSchema: { ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().describe("Default 90, max 240") },
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    (args, extra) =>
+      guarded(ctx.log, async () => {
+        const engine = ctx.engine();
+        const started = await engine.start({
+          cwd: args.cwd,
+          task: args.task,
+          taskLabel: args.task_label,
+          tier: args.execution_tier ?? "fast",
+          base: args.base,
+          timeoutS: args.timeout_s,
+        });
+        const job = await engine.wait(started.id, args.deadline_s ?? 90, undefined, extra.signal);
+        const now = Date.now();
+        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+      }),
+  );
+}

@@ -1,0 +1,32 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { startView } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { jobViewSchema, startInput } from "../schemas.js";
+
+export function registerStartTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_start_implementation",
+    {
+      title: "Start a coding job",
+      description:
+        "Start a background coding job: a Claude Code worker makes the change in its own worktree and branch, never in your checkout. Then poll code_worker_get_job every next_poll_s.",
+      inputSchema: startInput,
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const job = await ctx.engine().start({
+          cwd: args.cwd,
+          task: args.task,
+          taskLabel: args.task_label,
+          tier: args.execution_tier,
+          base: args.base,
+          timeoutS: args.timeout_s,
+        });
+        const view = startView(job, Date.now());
+        return structured(view, `${job.id} ${job.status} on ${job.branch}; poll in ${view.next_poll_s ?? 5}s`);
+      }),
+  );
+}

@@ -1,0 +1,43 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { runnerAlive } from "../../jobs/engine.js";
+import { jobView, progressLine } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { jobId, jobViewSchema } from "../schemas.js";
+
+/** Hosts time tool calls out at 300 s by default; a wait always returns well before. */
+export const maxWaitS = 240;
+
+export function registerWaitTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_wait_for_job",
+    {
+      title: "Wait for a job",
+      description:
+        "Block until a coding job ends or timeout_s passes, then return the same view as code_worker_get_job. For short waits only; the main loop is sparse get_job polling.",
+      inputSchema: { job_id: jobId, timeout_s: z.number().int().min(1).max(maxWaitS).optional().describe("Default 60, max 240") },
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args, extra) =>
+      guarded(ctx.log, async () => {
+        const progressToken = extra._meta?.progressToken;
+        let step = 0;
+        const job = await ctx.engine().wait(
+          args.job_id,
+          args.timeout_s ?? 60,
+          (record) => {
+            if (progressToken === undefined) return;
+            step += 1;
+            void extra
+              .sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, message: progressLine(record, Date.now()) } })
+              .catch(() => undefined); // a host that went away does not stop the wait
+          },
+          extra.signal,
+        );
+        const now = Date.now();
+        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+      }),
+  );
+}
