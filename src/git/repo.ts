@@ -1,9 +1,9 @@
 // Facts about the host's repository, read without touching its working tree, index or branch.
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { execa } from "execa";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { UserError } from "../errors.js";
+import { firstLine, gitRun } from "./raw.js";
 
 export interface HostRepo {
   /** Top of the host checkout (the directory the host works in). */
@@ -18,16 +18,14 @@ export function git(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, trimmed: true });
 }
 
-/** Hooks belong to the host's own work; the git commands code-worker runs never fire them. */
-const noHooks = ["-c", "core.hooksPath=/dev/null"];
-
 /**
- * Plain git through execa, for the commands simple-git's guards refuse (hooks off, an author set
+ * Plain git with hooks off, for the commands simple-git's guards refuse (hooks off, an author set
  * through the environment). Returns trimmed stdout; a failure throws with git's stderr.
  */
 export async function gitWithoutHooks(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const result = await execa("git", [...noHooks, ...args], { cwd: dir, env, stdin: "ignore" });
-  return result.stdout.trim();
+  const run = await gitRun(dir, args, { env });
+  if (run.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${firstLine(run.stderr)}`);
+  return run.stdout.trim();
 }
 
 export async function resolveRepo(cwd: string): Promise<HostRepo> {

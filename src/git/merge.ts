@@ -1,0 +1,114 @@
+// Whether a job's change would merge into the host's current HEAD, computed with
+// `git merge-tree --write-tree`: it writes objects only, never a checkout, index or working tree,
+// so it is cheap to recompute whenever the host's HEAD or the job's branch moves.
+import { UserError } from "../errors.js";
+import { firstLine, gitRun, resolveAll } from "./raw.js";
+import { gitWithoutHooks } from "./repo.js";
+
+export interface MergeStatus {
+  status: "clean" | "conflicts" | "empty";
+  /** Up to five conflicted paths, and how many there are in all. */
+  conflicts?: { paths: string[]; count: number };
+  /** The job's base commit, short. */
+  base: string;
+  /** The host's HEAD commit, short; empty while the host's branch has no commits. */
+  host_head: string;
+  host_head_full: string;
+}
+
+/** What a merge status depends on: cache one under these and recompute when either moves. */
+export interface MergeInputs {
+  /** The host's HEAD commit; undefined while the host's branch has no commits. */
+  hostHead: string | undefined;
+  branchHead: string;
+}
+
+export interface MergeResult {
+  tree: string;
+  conflicts: string[];
+}
+
+/** The commits a status or an apply starts from. */
+export interface JobCommits extends MergeInputs {
+  base: string;
+  /** The branch's tree is its base's: the job changed nothing. */
+  empty: boolean;
+}
+
+const shownConflicts = 5;
+
+export async function mergeInputs(hostRoot: string, branch: string): Promise<MergeInputs> {
+  const [hostHead, branchHead] = await resolveAll(hostRoot, ["HEAD^{commit}", `refs/heads/${branch}^{commit}`]);
+  if (!branchHead) throw missingBranch(branch);
+  return { hostHead, branchHead };
+}
+
+export async function jobCommits(hostRoot: string, branch: string, baseCommit: string): Promise<JobCommits> {
+  const ref = `refs/heads/${branch}`;
+  const [hostHead, branchHead, base, baseTree, branchTree] = await resolveAll(hostRoot, [
+    "HEAD^{commit}",
+    `${ref}^{commit}`,
+    `${baseCommit}^{commit}`,
+    `${baseCommit}^{tree}`,
+    `${ref}^{tree}`,
+  ]);
+  if (!branchHead) throw missingBranch(branch);
+  if (!base) throw new UserError(`base "${baseCommit}" is not a commit in "${hostRoot}"`);
+  return { hostHead, branchHead, base, empty: baseTree === branchTree };
+}
+
+/** "empty" when the branch has no changes relative to its base, else whether it merges cleanly. */
+export async function mergeStatus(hostRoot: string, branch: string, baseCommit: string): Promise<MergeStatus> {
+  const { hostHead, branchHead, base, empty } = await jobCommits(hostRoot, branch, baseCommit);
+  const heads = { base: short(base), host_head: short(hostHead ?? ""), host_head_full: hostHead ?? "" };
+  if (empty) return { status: "empty", ...heads };
+  const { conflicts } = await mergeChange(hostRoot, hostHead, base, branchHead);
+  if (conflicts.length === 0) return { status: "clean", ...heads };
+  return { status: "conflicts", conflicts: { paths: conflicts.slice(0, shownConflicts), count: conflicts.length }, ...heads };
+}
+
+/**
+ * The job's change (base..branchHead) merged onto the host's tree, as a cherry-pick would merge
+ * it. git 2.39's merge-tree has no --merge-base, and the merge base it finds by itself is the job's
+ * base only while the host's HEAD descends from it. Recording the host's tree as a throwaway
+ * commit whose one parent is the base makes the base the merge base whatever the host's history,
+ * so a host on another branch gets the job's change and nothing else.
+ */
+export async function mergeChange(root: string, hostHead: string | undefined, base: string, branchHead: string): Promise<MergeResult> {
+  const hostTree = hostHead ? `${hostHead}^{tree}` : await gitWithoutHooks(root, ["mktree"]); // an unborn branch: the empty tree
+  const onto = await gitWithoutHooks(root, ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree], throwawayIdentity);
+  return mergeCommits(root, onto, branchHead);
+}
+
+/** `git merge-tree --write-tree` of two commits: the merged tree (conflict markers and all) and the conflicted paths. */
+export async function mergeCommits(root: string, ours: string, theirs: string): Promise<MergeResult> {
+  const run = await gitRun(root, ["merge-tree", "--write-tree", "--name-only", "-z", "--no-messages", ours, theirs]);
+  if (run.exitCode !== 0 && run.exitCode !== 1) throw new Error(`git merge-tree failed: ${firstLine(run.stderr)}`);
+  return parseMergeTree(run.stdout);
+}
+
+/** With --name-only -z --no-messages the output is the tree, then each conflicted path, all NUL-terminated. */
+export function parseMergeTree(stdout: string): MergeResult {
+  const [tree, ...conflicts] = stdout.split("\0").slice(0, -1);
+  if (!tree) throw new Error(`git merge-tree printed no tree: ${JSON.stringify(stdout.slice(0, 100))}`);
+  return { tree, conflicts };
+}
+
+function missingBranch(branch: string): UserError {
+  return new UserError(`job branch "${branch}" no longer exists (was the job discarded?)`);
+}
+
+export function short(commit: string): string {
+  return commit.slice(0, 7);
+}
+
+// A fixed identity and date make the throwaway commit the same object on every call, so
+// recomputing a status adds nothing to the object store after the first time.
+const throwawayIdentity = {
+  GIT_AUTHOR_NAME: "code-worker",
+  GIT_AUTHOR_EMAIL: "code-worker@localhost",
+  GIT_AUTHOR_DATE: "1000000000 +0000",
+  GIT_COMMITTER_NAME: "code-worker",
+  GIT_COMMITTER_EMAIL: "code-worker@localhost",
+  GIT_COMMITTER_DATE: "1000000000 +0000",
+};

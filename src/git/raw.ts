@@ -1,0 +1,50 @@
+// Plain git that hands back everything: stdout untrimmed (a NUL-separated path list must keep a
+// path's leading space) and the exit code as a value (merge-tree exits 1 on conflicts, which is an
+// answer, not a failure). Hooks are always off: they belong to the host's own work.
+import { execa } from "execa";
+
+export interface GitRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface GitRunOptions {
+  env?: Record<string, string>;
+  /** Fed to git's stdin; without it git reads nothing. */
+  input?: string;
+}
+
+export async function gitRun(dir: string, args: string[], { env = {}, input }: GitRunOptions = {}): Promise<GitRun> {
+  const result = await execa("git", ["-c", "core.hooksPath=/dev/null", ...args], {
+    cwd: dir,
+    env,
+    ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+    reject: false,
+    stripFinalNewline: false,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The entries of a command's NUL-separated output; throws with git's message if it fails. */
+export async function gitList(dir: string, args: string[]): Promise<string[]> {
+  const run = await gitRun(dir, args);
+  if (run.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(run.stderr)}`);
+  return run.stdout.split("\0").slice(0, -1);
+}
+
+/**
+ * The object ids that revisions name (e.g. "HEAD^{commit}", "main^{tree}"), all in one git process;
+ * undefined for a revision that names nothing, such as the HEAD of a branch with no commits yet.
+ */
+export async function resolveAll(dir: string, revisions: string[]): Promise<(string | undefined)[]> {
+  if (revisions.some((revision) => revision.includes("\n"))) throw new Error(`a revision cannot contain a newline: ${JSON.stringify(revisions)}`);
+  const run = await gitRun(dir, ["cat-file", "--batch-check=%(objectname)"], { input: revisions.map((r) => `${r}\n`).join("") });
+  if (run.exitCode !== 0) throw new Error(`git cat-file failed: ${firstLine(run.stderr)}`);
+  // Each answer is an object id, or "<revision> missing" (or "ambiguous").
+  return run.stdout.split("\n").slice(0, revisions.length).map((line) => (/^[0-9a-f]{40,64}$/.test(line) ? line : undefined));
+}
+
+export function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
+}

@@ -1,0 +1,154 @@
+// The verdict over a finished change: every rule and check that failed, the most severe verdict, and
+// a reason per failure that names the rule to edit. Fails closed: a rule that throws or runs out of
+// time yields review, and a check that should have run but reported nothing does too.
+import type { EffectivePolicy, EffectiveRule } from "./merge.js";
+import { pathMatcher } from "./paths.js";
+import { pathEvents, ruleFinding, type Finding } from "./rules.js";
+import { formatSeconds } from "./sizes.js";
+import { TimeLimitError, timeLimiter } from "./time-limit.js";
+
+export interface ChangedFile {
+  path: string;
+  /** The path before a rename. */
+  oldPath?: string;
+  status: "added" | "modified" | "deleted" | "renamed";
+  /** 0 and 0 for binaries. */
+  insertions: number;
+  deletions: number;
+  binary: boolean;
+  /** git's mode: "120000" is a symlink, "160000" a submodule. */
+  mode?: string;
+  /** Bytes of the new blob of an added or modified file. */
+  size?: number;
+  symlinkTarget?: string;
+  /** Added lines of text files, for the secrets rules. */
+  addedLines?: { line: number; text: string }[];
+  /** package.json only, from `packageDepsChanged`; undefined counts as changed. */
+  manifestDepsChanged?: boolean;
+}
+
+export interface CheckOutcome {
+  name: string;
+  outcome: "pass" | "fail" | "timeout" | "error" | "skipped";
+  exit_code?: number;
+  duration_s?: number;
+}
+
+export interface PolicyVerdict {
+  verdict: "approve" | "review" | "reject";
+  /** "<rule or check>: <one line>", rejects first, at most 5. */
+  reasons: string[];
+  /** Reasons left out. */
+  more?: number;
+}
+
+export interface FiredRule {
+  /** The rule id, or the check name. */
+  rule: string;
+  /** The rule type, or "check". */
+  type: string;
+  verdict: "review" | "reject";
+  reason: string;
+  paths: string[];
+}
+
+export interface EvaluateOptions {
+  /** Wall-clock limit for each rule; over it, the rule yields review. */
+  ruleBudgetMs?: number;
+}
+
+const reasonMax = 120;
+const maxReasons = 5;
+const verdictBudget = 800;
+const itemsShown = 2;
+
+export function evaluatePolicy(
+  policy: EffectivePolicy,
+  files: ChangedFile[],
+  checks: CheckOutcome[],
+  options: EvaluateOptions = {},
+): { verdict: PolicyVerdict; fired: FiredRule[] } {
+  const withinLimit = timeLimiter();
+  const budget = options.ruleBudgetMs ?? 5000;
+  const fired: FiredRule[] = [];
+  for (const rule of policy.rules) {
+    const fire = (verdict: FiredRule["verdict"], reason: string | undefined, finding: Finding) =>
+      fired.push({ rule: rule.id, type: rule.type, verdict, reason: reasonLine(rule.id, reason, finding), paths: finding.paths });
+    try {
+      const finding = withinLimit(budget, () => ruleFinding(rule, files, checks, policy));
+      if (finding) fire(rule.verdict, rule.reason, finding);
+    } catch (error) {
+      fire("review", undefined, { text: failureText(rule, error, budget), items: [], paths: [] });
+    }
+  }
+  fired.push(...checkFailures(policy, files, checks));
+  return { verdict: summarize(fired), fired };
+}
+
+function failureText(rule: EffectiveRule, error: unknown, budgetMs: number): string {
+  if (error instanceof TimeLimitError) {
+    return `did not finish within ${budgetMs < 1000 ? `${budgetMs}ms` : formatSeconds(budgetMs / 1000)}; review by hand`;
+  }
+  return `could not be evaluated (${rule.type}): ${oneLine(String((error as Error).message ?? error))}`;
+}
+
+/** Which checks run for these changes; a check whose when_changed matches nothing is skipped. */
+export function checksToRun(
+  policy: EffectivePolicy,
+  files: ChangedFile[],
+): { name: string; run: string | string[]; timeout_s: number; cwd?: string; env?: Record<string, string> }[] {
+  const paths = pathEvents(files).map((event) => event.path);
+  return Object.entries(policy.checks)
+    .filter(([, check]) => !check.when_changed || paths.some(pathMatcher(check.when_changed)))
+    .map(([name, { run, timeout_s, cwd, env }]) => ({ name, run, timeout_s, ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) }));
+}
+
+function checkFailures(policy: EffectivePolicy, files: ChangedFile[], outcomes: CheckOutcome[]): FiredRule[] {
+  const expected = new Set(checksToRun(policy, files).map((check) => check.name));
+  return Object.entries(policy.checks).flatMap(([name, check]): FiredRule[] => {
+    const outcome = outcomes.find((o) => o.name === name);
+    const fail = (verdict: FiredRule["verdict"], text: string) => [{ rule: name, type: "check", verdict, reason: reasonLine(`check ${name}`, undefined, { text, items: [], paths: [] }), paths: [] }];
+    if (!outcome) return expected.has(name) ? fail("review", "no outcome was reported") : [];
+    const after = outcome.duration_s === undefined ? "" : ` after ${formatSeconds(outcome.duration_s)}`;
+    switch (outcome.outcome) {
+      case "fail":
+        return fail(check.verdict, `${outcome.exit_code === undefined ? "failed" : `exit ${outcome.exit_code}`}${after}`);
+      case "timeout":
+        return fail(check.verdict, `timed out${after}`);
+      case "error":
+        return fail(check.verdict, "could not run");
+      default:
+        return [];
+    }
+  });
+}
+
+/** "<label>: <reason or generic text>: <item>, <item> +N more", cut to 120 characters. */
+function reasonLine(label: string, reason: string | undefined, finding: Finding): string {
+  const head = reason === undefined ? finding.text : finding.facts ? `${reason} (${finding.text})` : reason;
+  const items = finding.items.map(oneLine);
+  const line = (shown: number) => {
+    if (!items.length) return `${label}: ${head}`;
+    const more = items.length > shown ? ` +${items.length - shown} more` : "";
+    return `${label}: ${head}: ${items.slice(0, shown).join(", ")}${more}`;
+  };
+  const full = line(itemsShown);
+  if ([...full].length <= reasonMax) return full;
+  const shorter = [...line(1)];
+  return shorter.length <= reasonMax ? shorter.join("") : `${shorter.slice(0, reasonMax - 1).join("")}…`;
+}
+
+/** Most severe verdict; rejects' reasons first; as many reasons as fit 5 and 800 bytes. */
+function summarize(fired: FiredRule[]): PolicyVerdict {
+  const verdict = fired.some((f) => f.verdict === "reject") ? "reject" : fired.length ? "review" : "approve";
+  const ordered = [...fired.filter((f) => f.verdict === "reject"), ...fired.filter((f) => f.verdict === "review")].map((f) => f.reason);
+  const shown = ordered.slice(0, maxReasons);
+  const result = (): PolicyVerdict => ({ verdict, reasons: shown, ...(ordered.length > shown.length ? { more: ordered.length - shown.length } : {}) });
+  while (Buffer.byteLength(JSON.stringify(result())) >= verdictBudget) shown.pop();
+  return result();
+}
+
+/** Control characters (a path may hold a newline) would break the one-line reason. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, "?");
+}
