@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import type { TestContext } from "node:test";
 import { dir } from "tmp-promise";
 import { loadConfig } from "../src/config.js";
-import { createSampleRepo } from "../src/demo/sample.js";
+import { createSampleRepo, samplePolicy } from "../src/demo/sample.js";
 import { Engine } from "../src/jobs/engine.js";
 import { startScriptedProvider, type ProviderOptions, type ScriptedProvider } from "../src/provider/scripted-provider.js";
 import { missingSandboxPrograms } from "../src/worker/sandbox.js";
@@ -33,6 +33,8 @@ export interface FixtureOptions {
   /** The key the provider accepts; by default the one in the key file. */
   providerKey?: string;
   env?: Record<string, string>;
+  /** The sample's committed policy; by default the demo's, with plain Bash allowed. */
+  policy?: string;
 }
 
 export const sandboxAvailable = (await missingSandboxPrograms()).length === 0;
@@ -41,7 +43,7 @@ export async function fixture(t: TestContext, options: FixtureOptions): Promise<
   const temp = await dir({ prefix: "code-worker-test-", unsafeCleanup: true });
   const root = temp.path;
   const repo = join(root, "repo");
-  await createSampleRepo(repo);
+  await createSampleRepo(repo, options.policy ?? samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]));
   const keyFile = join(root, "provider.key");
   await writeFile(keyFile, `${testKey}\n`, { mode: 0o600 });
   const paths = { root, repo, home: join(root, "home"), keyFile };

@@ -76,7 +76,7 @@ test("a job started by one engine is seen finishing by a fresh one, as after a s
 });
 
 test("the CLI starts a job, follows it with progress lines and prints the result", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": fixSumScript(100) } });
+  const f = await fixture(t, { scripts: { "test-fast": fixSumScript(300) } });
   const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
   const run = await execa("node", [cli, "start", "--task", sampleTask, "--label", "cli-fix", "--tier", "fast", "--wait"], { cwd: f.repo, env: f.env, extendEnv: false, reject: false });
   assert.equal(run.exitCode, 0, run.stderr);
@@ -87,7 +87,7 @@ test("the CLI starts a job, follows it with progress lines and prints the result
   const status = await execa("node", [cli, "status", "--json"], { cwd: f.repo, env: f.env, extendEnv: false });
   const view = JSON.parse(status.stdout);
   assert.equal(view.status, "done");
-  assert.equal(view.next, "review");
+  assert.equal(view.next, "apply");
   const logs = await execa("node", [cli, "logs", view.job_id], { cwd: f.repo, env: f.env, extendEnv: false });
   assert.match(logs.stdout, /→ Bash node --test test\//);
   const bad = await execa("node", [cli, "cancel", view.job_id], { cwd: f.repo, env: f.env, extendEnv: false, reject: false });

@@ -60,7 +60,9 @@ test("a whole job through the tools: start, get, wait with progress, details, li
   const result = view(waited);
   assert.equal(result.status, "done", result.error);
   assert.deepEqual(result.changes, { files: 1, insertions: 1, deletions: 1, top: ["src/sum.js +1 -1"] });
-  assert.equal(result.next, "review");
+  assert.equal(result.next, "apply");
+  assert.deepEqual(result.checks, { passed: 1, failed: 0, failed_names: [] });
+  assert.deepEqual(result.policy, { verdict: "approve", reasons: [] });
   assert.ok(hostBytes(waited) <= resultBudget);
   assert.ok(progress.some((line) => /^working · /.test(line)), `progress: ${progress.join(" | ")}`);
 

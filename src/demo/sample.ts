@@ -24,10 +24,29 @@ test("sums every value", () => {
 });
 `;
 
-/** Creates a git repository with one commit holding the sample project. */
-export async function createSampleRepo(dir: string): Promise<void> {
+/**
+ * The sample's committed policy: strict defaults, its test suite as the check, and a worker that
+ * may run that suite. `workerAllow` replaces the worker's allow list (tests use plain Bash).
+ */
+export function samplePolicy(workerAllow = ["Read", "Glob", "Grep", "Edit", "Write", "Bash(node --test:*)"]): string {
+  return `version: 1
+extends: builtin:strict
+description: The sample project. Strict defaults; its one test suite is the check.
+rules:
+  tests-required: off   # test/sum.test.js already covers sum()
+checks:
+  test: { run: "node --test", timeout: 2m }
+worker:
+  allow: ${JSON.stringify(workerAllow)}
+`;
+}
+
+/** Creates a git repository with one commit holding the sample project and its policy. */
+export async function createSampleRepo(dir: string, policy = samplePolicy()): Promise<void> {
   await mkdir(join(dir, "src"), { recursive: true });
   await mkdir(join(dir, "test"), { recursive: true });
+  await mkdir(join(dir, ".code-worker"), { recursive: true });
+  await writeFile(join(dir, ".code-worker", "policy.yaml"), policy);
   await writeFile(join(dir, "package.json"), `${JSON.stringify({ name: "sample", type: "module", scripts: { test: "node --test" } }, null, 2)}\n`);
   await writeFile(join(dir, "src", "sum.js"), buggySum);
   await writeFile(join(dir, "test", "sum.test.js"), sumTest);

@@ -48,3 +48,10 @@ export async function resolveAll(dir: string, revisions: string[]): Promise<(str
 export function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
 }
+
+/** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
+export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
+  const result = await execa("git", ["-c", "core.hooksPath=/dev/null", ...args], { cwd: dir, stdin: "ignore", encoding: "buffer", reject: false });
+  if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(Buffer.from(result.stderr).toString("utf8"))}`);
+  return Buffer.from(result.stdout);
+}

@@ -138,7 +138,7 @@ export class Engine {
         onChange?.(record);
       }
       if (isTerminal(record.status) || Date.now() >= deadline || signal?.aborted) return record;
-      await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
+      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
     }
   }
 

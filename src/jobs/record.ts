@@ -1,5 +1,6 @@
 // The job record (job.json): the one source of truth about a job, shared by runner and control plane.
 import type { Tier } from "../config.js";
+import type { CheckOutcome, FiredRule, PolicyVerdict } from "../policy/evaluate.js";
 
 export const activeStates = ["queued", "preparing", "working", "checking", "reviewing"] as const;
 export const terminalStates = ["done", "failed", "cancelled", "timed_out", "lost"] as const;
@@ -80,6 +81,12 @@ export interface JobRecord {
     session_id?: string;
   };
   changes?: ChangeSummary;
+  /** Which policy judges the job: the layers and a hash, set when the job is prepared. */
+  policy_sources?: string;
+  /** run_patch jobs: a preset layered over the repository's policy (builtin:tiny). */
+  policy_overlay?: string;
+  checks?: { passed: number; failed: number; skipped?: number; failed_names: string[]; results: CheckOutcome[] };
+  verdict?: PolicyVerdict & { fired: FiredRule[] };
   /** The job branch's head once the runner has committed the worker's change. */
   head_commit?: string;
 }

@@ -21,7 +21,12 @@ import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
 import { redactor } from "./redact.js";
 import { acquireSlot } from "./slots.js";
 import type { JobStore } from "./store.js";
-import { allowRules, defaultMaxTurns, denyRules, denyWritePaths, instructions } from "./worker-setup.js";
+import { credentialPaths, defaultMaxTurns, denyRules, denyWritePaths, instructions, workerAllowRules } from "./worker-setup.js";
+import { readBasePolicy } from "./job-policy.js";
+import { prepareWorktree } from "./worktree-prep.js";
+import { changeInventory } from "../git/inventory.js";
+import { checkCounts, runChecks } from "../checks/run-checks.js";
+import { evaluatePolicy } from "../policy/evaluate.js";
 
 /** Why the worker was stopped early, if it was. */
 type StopCause = { kind: "cancel"; reason: CancelReason; note?: string } | { kind: "timeout" } | { kind: "stall" };
@@ -50,12 +55,19 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       await run.moveTo("preparing");
       const bin = claudeBinary(job.settings.claude_bin);
       await checkSandbox(job);
+      const { policy, worktreeInclude } = await readBasePolicy(job.repo.root, job.base.commit, job.policy_overlay);
+      job.policy_sources = policy.sources;
+      if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
+      const runtimeDir = join(job.settings.home, "run", id);
+      const commandHome = join(runtimeDir, "commands");
+      await mkdir(commandHome, { recursive: true });
+      const hidden = hiddenFromCommands(config);
       await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
+      await prepareWorktree({ job, policy, worktreeInclude, logDir: join(store.dir(id), "setup"), home: commandHome, hidden });
       if (stopCause) return await finish(run, stopCause);
 
       await run.moveTo("working");
       const mountsBefore = await existingMountNames(job.worktree);
-      const runtimeDir = join(job.settings.home, "run", id);
       const tmpDir = await shortTempDir();
       const command = workerCommand({
         bin,
@@ -67,11 +79,12 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
         baseUrl: job.settings.base_url,
         apiKey,
         sandbox: job.settings.sandbox,
-        allow: allowRules,
-        deny: [...denyRules, ...(config.keySource.kind === "file" ? [`Read(/${config.keySource.path})`] : [])],
+        permissionMode: policy.worker.permission_mode,
+        allow: workerAllowRules(policy.worker.allow),
+        deny: [...new Set([...denyRules, ...policy.worker.deny, ...(config.keySource.kind === "file" ? [`Read(/${config.keySource.path})`] : [])])],
         denyWrite: await denyWritePaths(job),
         denyRead: config.keySource.kind === "file" ? [config.keySource.path] : [],
-        maxTurns: defaultMaxTurns,
+        maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
         instructions: instructions(job),
       });
       for (const dir of ["home", "config"]) await mkdir(join(runtimeDir, dir), { recursive: true });
@@ -108,7 +121,22 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       if (!outcome.ok) return await run.end("failed", failureMessage(job, config, outcome));
 
       await run.moveTo("checking");
+      const files = await changeInventory(job.repo.root, job.base.commit, job.head_commit!);
+      const checks = await runChecks(policy, files, {
+        worktree: job.worktree,
+        logDir: store.checksDir(id),
+        home: commandHome,
+        sandboxHidden: job.settings.sandbox ? hidden : undefined,
+        onCheck: (name) => {
+          job.worker = { ...job.worker!, last_activity: `check ${name}` };
+          void run.progress(true);
+        },
+      });
+      job.checks = { ...checkCounts(checks), results: checks };
+
       await run.moveTo("reviewing");
+      const { verdict, fired } = evaluatePolicy(policy, files, checks);
+      job.verdict = { ...verdict, fired };
       await run.end("done");
     } finally {
       await release();
@@ -146,6 +174,11 @@ async function shortTempDir(): Promise<string> {
     throw new UserError(`the temp dir "${dir}" is too long for the sandbox's sockets; set TMPDIR to a shorter path`);
   }
   return dir;
+}
+
+/** What check and setup commands must not read: the key file and the usual credential stores. */
+function hiddenFromCommands(config: Config): string[] {
+  return [...(config.keySource.kind === "file" ? [config.keySource.path] : []), ...credentialPaths()];
 }
 
 async function checkSandbox(job: JobRecord): Promise<void> {

@@ -14,7 +14,17 @@ const homeSecrets = [
 
 export const defaultMaxTurns = 60;
 
+/** Without a policy list: read anything, write in the worktree, run commands in the sandbox. */
 export const allowRules = ["Read", "Glob", "Grep", "Edit(./**)", "Write(./**)", "Bash"];
+
+/**
+ * The policy's allow list, or ours. A bare Edit or Write would let the file tools (which the
+ * sandbox does not cover) write anywhere, so they are narrowed to the worktree.
+ */
+export function workerAllowRules(policyAllow: string[] | undefined): string[] {
+  if (!policyAllow) return allowRules;
+  return policyAllow.map((rule) => (rule === "Edit" || rule === "Write" ? `${rule}(./**)` : rule));
+}
 export const denyRules = ["Bash(git push:*)", "Bash(git remote:*)", "Bash(git config:*)", "WebFetch", "WebSearch"];
 
 /** Paths the worker's sandboxed commands may not write, never an ancestor of its own worktree. */
@@ -26,9 +36,14 @@ export async function denyWritePaths(job: JobRecord): Promise<string[]> {
     ...["index", "stores", "queue", "slots"].map((dir) => join(home, dir)),
     ...(await siblings(join(home, "worktrees"), job.id)),
     ...(await siblings(join(home, "run"), job.id)),
-    ...homeSecrets.map((name) => join(homedir(), name)),
+    ...credentialPaths(),
   ];
   return [...new Set(paths)].filter((path) => !contains(path, job.worktree) && existsSync(path));
+}
+
+/** Credential files and directories in the user's home that exist. */
+export function credentialPaths(): string[] {
+  return homeSecrets.map((name) => join(homedir(), name)).filter((path) => existsSync(path));
 }
 
 async function siblings(dir: string, own: string): Promise<string[]> {

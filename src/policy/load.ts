@@ -27,6 +27,8 @@ export class PolicyError extends UserError {
 export interface LoadOptions {
   /** Directory of the presets and floor.yaml; the repository's policies/ by default. */
   policiesDir?: string;
+  /** A preset whose own layer goes over the repository's (not what it extends): run_patch's builtin:tiny limits. */
+  overlay?: string;
 }
 
 /** Where a repository keeps its policy, read from the job's base commit. */
@@ -84,6 +86,7 @@ function resolvePolicy(repoFile: PolicySource | undefined, options: LoadOptions)
     .map((file) => file.slice(0, -".yaml".length));
   const run: Resolution = { dir, known, located: [] };
   const layers = repoFile ? collect(run, "repo", "repo", repoFile, []) : collect(run, `builtin:${defaultPolicy}`, "preset", preset(run, defaultPolicy), [defaultPolicy]);
+  if (options.overlay) layers.push(...ownLayer(run, options.overlay));
   layers.push(...collect(run, "floor", "floor", preset(run, "floor"), []));
 
   let merged = emptyMerged();
@@ -120,6 +123,17 @@ function collect(run: Resolution, label: string, kind: LayerKind, source: Policy
     return collect(run, `builtin:${ref}`, "preset", preset(run, ref), [...chain, ref]);
   });
   return [...below, { label, kind, name: source.name, parsed: parsed as PendingLayer["parsed"] }];
+}
+
+/** A preset's own settings, without the presets it extends (those would undo the repository's). */
+function ownLayer(run: Resolution, name: string): PendingLayer[] {
+  const source = preset(run, name);
+  const parsed = parsePolicyText(source.name, source.text);
+  if (!parsed.value) {
+    report(run, source.name, parsed, parsed.problems);
+    return [];
+  }
+  return [{ label: `builtin:${name}`, kind: "preset", name: source.name, parsed: parsed as PendingLayer["parsed"] }];
 }
 
 function preset(run: Resolution, name: string): PolicySource {

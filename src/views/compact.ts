@@ -7,7 +7,7 @@ import { oneLine } from "../worker/stream.js";
 export const resultBudget = 1024;
 export const listLineBudget = 160;
 
-export type Next = "wait" | "review" | "discard" | "inspect";
+export type Next = "wait" | "apply" | "review" | "discard" | "inspect";
 
 export interface CompactResult {
   job_id: string;
@@ -21,6 +21,8 @@ export interface CompactResult {
   sandbox?: "none";
   error?: string;
   changes?: { files: number; insertions: number; deletions: number; top: string[]; more?: number };
+  checks?: { passed: number; failed: number; skipped?: number; failed_names: string[] };
+  policy?: { verdict: "approve" | "review" | "reject"; reasons: string[]; more?: number };
   worker?: { turns: number; summary?: string };
   next: Next;
 }
@@ -62,16 +64,20 @@ export function compactResult(job: JobRecord, nowMs: number): CompactResult {
     ...(job.settings.sandbox ? {} : { sandbox: "none" as const }),
     ...(job.error ? { error: oneLine(job.error, 300) } : {}),
     ...(job.changes ? { changes: { ...job.changes, top: [...job.changes.top], more: job.changes.more || undefined } } : {}),
+    ...(job.checks ? { checks: { passed: job.checks.passed, failed: job.checks.failed, ...(job.checks.skipped ? { skipped: job.checks.skipped } : {}), failed_names: [...job.checks.failed_names] } } : {}),
+    ...(job.verdict ? { policy: { verdict: job.verdict.verdict, reasons: [...job.verdict.reasons], ...(job.verdict.more ? { more: job.verdict.more } : {}) } } : {}),
     ...(job.worker ? { worker: { turns: job.worker.turns, summary: job.worker.summary && oneLine(job.worker.summary, 240) } } : {}),
     next: nextStep(job),
   };
   return fit(view, resultBudget);
 }
 
+/** What the host should do: apply an approved change, look at one the policy sent to review, drop the rest. */
 function nextStep(job: JobRecord): Next {
   if (!isTerminal(job.status)) return "wait";
   if (job.status !== "done") return "inspect";
-  return job.changes?.files ? "review" : "discard";
+  if (!job.changes?.files || job.verdict?.verdict === "reject") return "discard";
+  return job.verdict?.verdict === "approve" ? "apply" : "review";
 }
 
 function trimLiveness(live: Liveness): Liveness {
@@ -85,6 +91,11 @@ export function fit(view: CompactResult, budget: number): CompactResult {
     view.changes.top.pop();
     view.changes.more = (view.changes.more ?? 0) + 1;
   }
+  while (size() > budget && view.policy && view.policy.reasons.length > 1) {
+    view.policy.reasons.pop();
+    view.policy.more = (view.policy.more ?? 0) + 1;
+  }
+  while (size() > budget && view.checks && view.checks.failed_names.length > 1) view.checks.failed_names.pop();
   const shorten = (text: string | undefined, set: (t: string) => void) => {
     while (text && size() > budget && text.length > 40) {
       text = `${text.slice(0, Math.floor(text.length * 0.7))}…`;

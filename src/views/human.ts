@@ -17,6 +17,15 @@ export function describeJob(job: JobRecord, nowMs: number, runnerAlive: boolean)
     for (const file of c.top) lines.push(`          ${file}`);
     if (c.more) lines.push(`          … ${c.more} more`);
   }
+  if (job.checks) {
+    const c = job.checks;
+    lines.push(`  checks  ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}${c.failed_names.length ? `: ${c.failed_names.join(", ")}` : ""}`);
+  }
+  if (job.verdict) {
+    lines.push(`  policy  ${job.verdict.verdict}${job.policy_sources ? ` (${job.policy_sources})` : ""}`);
+    for (const reason of job.verdict.reasons) lines.push(`          ${reason}`);
+    if (job.verdict.more) lines.push(`          … ${job.verdict.more} more`);
+  }
   if (job.worker?.summary) lines.push(`  worker  ${job.worker.summary}`);
   if (job.cancel) lines.push(`  cancel  ${job.cancel.reason}${job.cancel.note ? `: ${job.cancel.note}` : ""}`);
   if (job.error) lines.push(`  error   ${job.error}`);

@@ -15,6 +15,7 @@ export interface WorkerSpec {
   baseUrl?: string;
   apiKey: string;
   sandbox: boolean;
+  permissionMode?: string;
   allow: string[];
   deny: string[];
   /** Paths sandboxed commands may not write (the host's checkouts, the git dir, credentials). */
@@ -35,7 +36,7 @@ export const workerTools = ["Bash", "Read", "Edit", "Write", "Glob", "Grep"];
 
 export function workerCommand(spec: WorkerSpec): WorkerCommand {
   const settings = {
-    permissions: { allow: spec.allow, deny: spec.deny },
+    permissions: { ...(spec.permissionMode ? { defaultMode: spec.permissionMode } : {}), allow: spec.allow, deny: spec.deny },
     sandbox: spec.sandbox
       ? {
           enabled: true,

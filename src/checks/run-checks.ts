@@ -1,0 +1,51 @@
+// The policy's checks, in order, in the job's worktree after the worker finished: each with its
+// own time limit and log; a check whose when_changed paths the change does not touch is skipped.
+import { join } from "node:path";
+import { checksToRun, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
+import type { EffectivePolicy } from "../policy/merge.js";
+import { runCommand } from "./run-command.js";
+
+export interface ChecksContext {
+  worktree: string;
+  logDir: string;
+  home: string;
+  /** Paths hidden from sandboxed checks; undefined runs them without the sandbox. */
+  sandboxHidden?: string[];
+  onCheck(name: string): void;
+}
+
+export async function runChecks(policy: EffectivePolicy, files: ChangedFile[], ctx: ChecksContext): Promise<CheckOutcome[]> {
+  const due = new Map(checksToRun(policy, files).map((check) => [check.name, check]));
+  const outcomes: CheckOutcome[] = [];
+  for (const name of Object.keys(policy.checks)) {
+    const check = due.get(name);
+    if (!check) {
+      outcomes.push({ name, outcome: "skipped" });
+      continue;
+    }
+    ctx.onCheck(name);
+    const result = await runCommand({
+      run: check.run,
+      cwd: join(ctx.worktree, check.cwd ?? "."),
+      timeout_s: check.timeout_s,
+      env: check.env,
+      log: join(ctx.logDir, `${name}.log`),
+      home: ctx.home,
+      sandbox: ctx.sandboxHidden ? { worktree: ctx.worktree, hidden: ctx.sandboxHidden, network: false } : undefined,
+    });
+    outcomes.push({ name, outcome: result.outcome, exit_code: result.exit_code, duration_s: result.duration_s });
+  }
+  return outcomes;
+}
+
+/** What the compact result carries: counts, and the names of what failed. */
+export function checkCounts(outcomes: CheckOutcome[]): { passed: number; failed: number; skipped?: number; failed_names: string[] } {
+  const failed = outcomes.filter((o) => o.outcome === "fail" || o.outcome === "timeout" || o.outcome === "error");
+  const skipped = outcomes.filter((o) => o.outcome === "skipped").length;
+  return {
+    passed: outcomes.filter((o) => o.outcome === "pass").length,
+    failed: failed.length,
+    ...(skipped ? { skipped } : {}),
+    failed_names: failed.map((o) => (o.outcome === "timeout" ? `${o.name} (timeout)` : o.name)),
+  };
+}

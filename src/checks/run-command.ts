@@ -1,0 +1,112 @@
+// Runs one check or setup command in a job's worktree: its own process group, a scrubbed
+// environment (never the provider key), a time limit, and its output kept (capped) in a log. With
+// the sandbox on it runs under bubblewrap: the whole filesystem read-only but the worktree and a
+// private home and /tmp, no network, the key file and credential directories hidden.
+import { existsSync, statSync } from "node:fs";
+import { writeFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { execa } from "execa";
+import { killTree, signal } from "../os/processes.js";
+
+export interface CommandSpec {
+  run: string | string[];
+  cwd: string;
+  timeout_s: number;
+  env?: Record<string, string>;
+  log: string;
+  /** A writable home for the command (caches, config), private to the job. */
+  home: string;
+  /** Setup commands come from the base commit's policy and may fetch; checks run worker-edited code and may not. */
+  sandbox?: { worktree: string; hidden: string[]; network: boolean };
+}
+
+export interface CommandOutcome {
+  outcome: "pass" | "fail" | "timeout" | "error";
+  exit_code?: number;
+  duration_s: number;
+  /** The last lines of output, for one-line errors. */
+  tail: string;
+}
+
+export const logCap = 512 * 1024;
+const termGraceMs = 10_000;
+
+export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
+  const started = Date.now();
+  const [file, ...args] = commandLine(spec);
+  const child = execa(file!, args, {
+    cwd: spec.cwd,
+    env: commandEnv(spec),
+    extendEnv: false,
+    stdin: "ignore",
+    all: true,
+    buffer: false,
+    reject: false,
+    detached: true, // its own group, so a timeout ends everything it started
+  });
+  let output = "";
+  let cut = 0;
+  child.all?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    if (output.length > logCap) {
+      cut += output.length - logCap;
+      output = output.slice(-logCap);
+    }
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid) signal(-child.pid, "SIGTERM");
+    setTimeout(() => child.pid && killTree(child.pid), termGraceMs).unref();
+  }, spec.timeout_s * 1000);
+  const result = await child;
+  clearTimeout(timer);
+  if (child.pid) signal(-child.pid, "SIGKILL"); // background leftovers of a command that exited
+
+  const duration_s = Math.round((Date.now() - started) / 100) / 10;
+  const header = cut ? `[first ${cut} bytes of output cut]\n` : "";
+  const failedToStart = result.failed && result.exitCode === undefined && !timedOut;
+  const footer = timedOut ? `\n[stopped after ${spec.timeout_s}s]` : failedToStart ? `\n[could not start: ${result.shortMessage}]` : `\n[exit ${result.exitCode}]`;
+  await mkdir(dirname(spec.log), { recursive: true });
+  await writeFile(spec.log, header + output + footer + "\n");
+  const tail = (output + footer).trim().split("\n").slice(-3).join(" | ");
+  if (timedOut) return { outcome: "timeout", duration_s, tail };
+  if (failedToStart) return { outcome: "error", duration_s, tail };
+  return { outcome: result.exitCode === 0 ? "pass" : "fail", exit_code: result.exitCode, duration_s, tail };
+}
+
+function commandLine(spec: CommandSpec): string[] {
+  const command = typeof spec.run === "string" ? ["/bin/sh", "-c", spec.run] : spec.run;
+  if (!spec.sandbox) return command;
+  const { worktree, hidden, network } = spec.sandbox;
+  const hide = hidden.filter((path) => existsSync(path)).flatMap((path) => (statSync(path).isDirectory() ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]));
+  return [
+    "bwrap",
+    "--ro-bind", "/", "/",
+    "--dev", "/dev",
+    "--proc", "/proc",
+    "--tmpfs", "/tmp",
+    ...hide,
+    "--bind", spec.home, spec.home,
+    "--bind", worktree, worktree,
+    "--unshare-all",
+    ...(network ? ["--share-net"] : []),
+    "--die-with-parent",
+    "--new-session",
+    "--chdir", spec.cwd,
+    "--",
+    ...command,
+  ];
+}
+
+/** Only what a build or test needs; nothing of the runner's own environment, the key least of all. */
+function commandEnv(spec: CommandSpec): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    LANG: process.env.LANG ?? "C.UTF-8",
+    HOME: spec.home,
+    TMPDIR: spec.sandbox ? "/tmp" : spec.home,
+    CI: "true",
+    ...spec.env,
+  };
+}

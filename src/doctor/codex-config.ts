@@ -1,0 +1,44 @@
+// The `[mcp_servers.code-worker]` block for Codex's ~/.codex/config.toml, built from this checkout
+// and the current environment. Codex passes an MCP server only a few variables of its own (HOME,
+// PATH, USER, …), so everything code-worker reads must be in `env`. The key itself never is.
+import { envValue, type Env } from "./check.js";
+
+const placeholder = "<set me>";
+
+const requiredVariables = ["CODE_WORKER_API_KEY_FILE", "CODE_WORKER_BASE_URL", "CODE_WORKER_FAST_MODEL", "CODE_WORKER_THINK_MODEL"];
+
+/** Copied into the block only when set here, so the block reproduces what this doctor checked. */
+const optionalVariables = [
+  "CODE_WORKER_FAST_LABEL", "CODE_WORKER_THINK_LABEL", "CLAUDE_BIN", "CODE_WORKER_HOME", "CODE_WORKER_MAX_JOBS",
+  "CODE_WORKER_JOB_TIMEOUT_S", "CODE_WORKER_STALL_S", "CODE_WORKER_SANDBOX",
+];
+
+export function codexConfigBlock(serverMain: string, env: Env): string[] {
+  const values: [string, string][] = requiredVariables.map((name) => [name, envValue(env, name) ?? placeholder]);
+  for (const name of optionalVariables) {
+    const value = envValue(env, name);
+    if (value !== undefined) values.push([name, value]);
+  }
+  const keyNote =
+    !envValue(env, "CODE_WORKER_API_KEY_FILE") && envValue(env, "CODE_WORKER_API_KEY")
+      ? ["# CODE_WORKER_API_KEY is set here, but config.toml is plain text: put the key in a file (chmod 600)", "# and set CODE_WORKER_API_KEY_FILE to it instead."]
+      : [];
+  return [
+    ...keyNote,
+    "[mcp_servers.code-worker]",
+    'command = "node"',
+    `args = [${tomlString(serverMain)}]`,
+    `env = { ${values.map(([name, value]) => `${name} = ${tomlString(value)}`).join(", ")} }`,
+    "startup_timeout_sec = 20",
+    // wait_for_job blocks up to 240 s; Codex's default tool timeout is 60 s.
+    "tool_timeout_sec = 300",
+    "# Codex asks before calling a tool that is not read-only (start, cancel, run_patch); to stop it asking for one:",
+    "# [mcp_servers.code-worker.tools.code_worker_start_implementation]",
+    '# approval_mode = "approve"',
+  ];
+}
+
+/** A TOML basic string: JSON's escapes (\" \\ \n \uXXXX …) are all valid TOML escapes. */
+function tomlString(value: string): string {
+  return JSON.stringify(value);
+}

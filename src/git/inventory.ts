@@ -1,0 +1,114 @@
+// The facts a policy judges, read from git after the commit step: every changed path with its
+// status, line counts, binary-ness (git's own test, which honours .gitattributes), mode, size,
+// symlink target and added lines. Read from the job branch's commits, never from the worktree.
+import { posix } from "node:path";
+import { packageDepsChanged } from "../policy/lockfiles.js";
+import type { ChangedFile } from "../policy/evaluate.js";
+import { gitList, gitRun } from "./raw.js";
+
+/** Longer added lines are cut: secret patterns are short, and a minified file must not cost memory. */
+const addedLineMax = 4096;
+
+interface RawEntry {
+  status: ChangedFile["status"];
+  path: string;
+  oldPath?: string;
+  newMode: string;
+  newBlob: string;
+}
+
+export async function changeInventory(root: string, base: string, head: string): Promise<ChangedFile[]> {
+  const range = [base, head];
+  const [raw, numstat, patch] = await Promise.all([
+    gitList(root, ["diff", "-z", "-M", "--raw", "--no-abbrev", ...range]),
+    gitList(root, ["diff", "-z", "-M", "--numstat", ...range]),
+    gitRun(root, ["diff", "-M", "-U0", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", ...range]),
+  ]);
+  const entries = parseRaw(raw);
+  const counts = parseNumstat(numstat);
+  const added = addedLinesByFile(patch.stdout);
+  const sizes = await blobSizes(root, entries.filter((e) => e.status !== "deleted").map((e) => e.newBlob));
+
+  return Promise.all(
+    entries.map(async (entry, i): Promise<ChangedFile> => {
+      const count = counts[i] ?? { insertions: 0, deletions: 0, binary: false };
+      const file: ChangedFile = { path: entry.path, status: entry.status, ...count, mode: entry.newMode };
+      if (entry.oldPath) file.oldPath = entry.oldPath;
+      if (entry.status !== "deleted") file.size = sizes.get(entry.newBlob);
+      if (!count.binary && entry.status !== "deleted") file.addedLines = added[i] ?? [];
+      if (entry.newMode === "120000") file.symlinkTarget = (await gitRun(root, ["cat-file", "blob", entry.newBlob])).stdout;
+      if (posix.basename(entry.path) === "package.json") {
+        const before = entry.status === "added" ? undefined : await showFile(root, base, entry.oldPath ?? entry.path);
+        const after = entry.status === "deleted" ? undefined : await showFile(root, head, entry.path);
+        file.manifestDepsChanged = packageDepsChanged(before, after);
+      }
+      return file;
+    }),
+  );
+}
+
+/** `:old-mode new-mode old-blob new-blob status\0path\0[new-path\0]` per change. */
+function parseRaw(fields: string[]): RawEntry[] {
+  const entries: RawEntry[] = [];
+  for (let i = 0; i < fields.length; ) {
+    const [, newMode, , newBlob, code] = fields[i]!.slice(1).split(" ");
+    const letter = code![0]!;
+    if (letter === "R" || letter === "C") {
+      entries.push({ status: letter === "R" ? "renamed" : "added", oldPath: letter === "R" ? fields[i + 1] : undefined, path: fields[i + 2]!, newMode: newMode!, newBlob: newBlob! });
+      i += 3;
+    } else {
+      const status = letter === "A" ? "added" : letter === "D" ? "deleted" : "modified";
+      entries.push({ status, path: fields[i + 1]!, newMode: newMode!, newBlob: newBlob! });
+      i += 2;
+    }
+  }
+  return entries;
+}
+
+/** `added\tdeleted\tpath\0`, or for a rename `added\tdeleted\t\0old\0new\0`; `-` marks a binary. */
+function parseNumstat(fields: string[]): { insertions: number; deletions: number; binary: boolean }[] {
+  const counts: { insertions: number; deletions: number; binary: boolean }[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const [insertions, deletions, path] = fields[i]!.split("\t");
+    if (path === "") i += 2; // a rename's two paths follow
+    const binary = insertions === "-";
+    counts.push({ insertions: binary ? 0 : Number(insertions), deletions: binary ? 0 : Number(deletions), binary });
+  }
+  return counts;
+}
+
+/** Added lines per file of a -U0 patch, in the patch's file order (the same order as --raw). */
+function addedLinesByFile(patch: string): { line: number; text: string }[][] {
+  const files: { line: number; text: string }[][] = [];
+  let current: { line: number; text: string }[] | undefined;
+  let inHunk = false; // before the first @@ a file's header has its own "+++ b/path" line
+  let next = 0;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("diff --git ")) {
+      current = [];
+      files.push(current);
+      inHunk = false;
+    } else if (line.startsWith("@@ ")) {
+      inHunk = true;
+      next = Number(/\+(\d+)/.exec(line)?.[1] ?? 0);
+    } else if (current && inHunk && line.startsWith("+")) {
+      current.push({ line: next, text: line.slice(1, addedLineMax + 1) });
+      next += 1;
+    }
+  }
+  return files;
+}
+
+async function blobSizes(root: string, blobs: string[]): Promise<Map<string, number>> {
+  if (!blobs.length) return new Map();
+  const run = await gitRun(root, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], { input: blobs.map((b) => `${b}\n`).join("") });
+  return new Map(run.stdout.split("\n").filter(Boolean).map((line) => {
+    const [blob, size] = line.split(" ");
+    return [blob!, Number(size)] as const;
+  }));
+}
+
+async function showFile(root: string, commit: string, path: string): Promise<string | undefined> {
+  const run = await gitRun(root, ["show", `${commit}:${path}`]);
+  return run.exitCode === 0 ? run.stdout : undefined;
+}

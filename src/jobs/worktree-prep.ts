@@ -1,0 +1,85 @@
+// A fresh worktree has none of the host checkout's ignored files (.env.local, node_modules), so
+// checks would fail for the wrong reason. Before the worker starts: copy the ignored files that
+// .worktreeinclude or the policy's worktree.copy name, link the directories worktree.link names,
+// then run worktree.setup's commands. All of it comes from the base commit, never the worker.
+import { cp, lstat, mkdir, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { UserError } from "../errors.js";
+import { gitList, gitRun } from "../git/raw.js";
+import type { EffectivePolicy } from "../policy/merge.js";
+import { pathMatcher } from "../policy/paths.js";
+import { runCommand } from "../checks/run-command.js";
+import type { JobRecord } from "./record.js";
+
+export interface PrepContext {
+  job: JobRecord;
+  policy: EffectivePolicy;
+  /** .worktreeinclude at the base commit, if the repository has one. */
+  worktreeInclude?: string;
+  logDir: string;
+  home: string;
+  hidden: string[];
+}
+
+export interface PrepSummary {
+  copied: number;
+  linked: number;
+  setup: number;
+}
+
+export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
+  const { job, policy } = ctx;
+  const includeLines = (ctx.worktreeInclude ?? "").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
+  const copied = await copyIgnored(job.repo.root, job.worktree, [...includeLines, ...policy.worktree.copy]);
+  const linked = await linkIgnored(job.repo.root, job.worktree, policy.worktree.link);
+  const steps = Object.entries(policy.worktree.setup);
+  for (const [name, step] of steps) {
+    const outcome = await runCommand({
+      run: step.run,
+      cwd: join(job.worktree, step.cwd ?? "."),
+      timeout_s: step.timeout_s,
+      env: step.env,
+      log: join(ctx.logDir, `${name}.log`),
+      home: ctx.home,
+      sandbox: job.settings.sandbox ? { worktree: job.worktree, hidden: ctx.hidden, network: true } : undefined,
+    });
+    if (outcome.outcome !== "pass") {
+      const how = outcome.outcome === "timeout" ? `ran past its ${step.timeout_s}s limit` : outcome.outcome === "error" ? "could not start" : `exited ${outcome.exit_code}`;
+      throw new UserError(`worktree setup "${name}" (${display(step.run)}) ${how}: ${outcome.tail}`);
+    }
+  }
+  return { copied, linked, setup: steps.length };
+}
+
+/** Copies the host's ignored files and directories that the patterns select. */
+async function copyIgnored(root: string, worktree: string, patterns: string[]): Promise<number> {
+  if (!patterns.length) return 0;
+  const wanted = pathMatcher(patterns);
+  // --directory lists an ignored directory once instead of every file in it (node_modules).
+  const ignored = await gitList(root, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"]);
+  let count = 0;
+  for (const entry of ignored) {
+    const path = entry.replace(/\/$/, "");
+    if (!wanted(entry) && !wanted(path)) continue;
+    await mkdir(dirname(join(worktree, path)), { recursive: true });
+    await cp(join(root, path), join(worktree, path), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: false });
+    count += 1;
+  }
+  return count;
+}
+
+/** Links ignored directories of the host into the worktree (a dependency cache, say); shared, not copied. */
+async function linkIgnored(root: string, worktree: string, paths: string[]): Promise<number> {
+  for (const path of paths) {
+    const ignored = await gitRun(root, ["check-ignore", "-q", "--no-index", path]);
+    if (ignored.exitCode !== 0) throw new UserError(`worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`);
+    if (!(await lstat(join(root, path)).catch(() => undefined))) throw new UserError(`worktree.link "${path}" does not exist in ${root}`);
+    await mkdir(dirname(join(worktree, path)), { recursive: true });
+    await symlink(join(root, path), join(worktree, path));
+  }
+  return paths.length;
+}
+
+export function display(run: string | string[]): string {
+  return typeof run === "string" ? run : run.join(" ");
+}
