@@ -12,6 +12,7 @@ import { activeStates, cancelReasons, isTerminal, terminalStates, type CancelRea
 import { compactResult, jobView, listLine, progressLine } from "../views/compact.js";
 import { describeJob } from "../views/human.js";
 import { activityLine } from "../worker/stream.js";
+import { checkPolicyFile, policyFileNames } from "../policy/load.js";
 
 const usage = `usage: code-worker <command> [options]
 
@@ -22,6 +23,8 @@ const usage = `usage: code-worker <command> [options]
   list [--cwd DIR] [--status S] [--limit N]     jobs, newest first (all repositories without --cwd)
   cancel JOB --reason user_requested|obsolete|unsafe [--note TEXT]
   logs JOB [--lines N]                          the worker's recent activity
+  policy check [FILE]                           validate a policy file (default .code-worker/policy.yaml)
+  policy explain JOB                            which rules and checks decided a finished job's verdict
 
   --json   print the compact JSON view instead of lines
 
@@ -62,8 +65,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || flags.help ? 0 : 2;
   }
-  const engine = new Engine(loadConfig());
   const out = new Output(flags.json === true);
+  if (command === "policy" && rest[0] === "check") return policyCheck(rest[1], out);
+  const engine = new Engine(loadConfig());
   switch (command) {
     case "start":
       return start(engine, flags, out);
@@ -77,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
       return cancel(engine, required(rest[0], "JOB"), flags, out);
     case "logs":
       return logs(engine, required(rest[0], "JOB"), flags, out);
+    case "policy":
+      if (rest[0] === "check") return policyCheck(rest[1], out);
+      if (rest[0] === "explain") return policyExplain(engine, required(rest[1], "JOB"), out);
+      throw new UserError(`policy needs check or explain (see code-worker --help)`);
     default:
       throw new UserError(`unknown command "${command}" (see code-worker --help)`);
   }
@@ -162,6 +170,42 @@ async function logs(engine: Engine, id: string, flags: Flags, out: Output): Prom
   const activity = raw.flatMap((line) => activityLine(line, job.worktree)?.split("\n") ?? []);
   if (!activity.length) console.log(job.status === "queued" || job.status === "preparing" ? "the worker has not started yet" : "no worker activity recorded");
   for (const line of activity.slice(-lines)) console.log(line);
+  return 0;
+}
+
+/** Prints every problem as file:line:col [CODE] key: message; exit 1 when there are any. */
+async function policyCheck(file: string | undefined, out: Output): Promise<number> {
+  const path = resolve(file ?? policyFileNames[0]);
+  let text: Buffer;
+  try {
+    text = await readFile(path);
+  } catch {
+    throw new UserError(`cannot read "${path}"; give the policy file's path`);
+  }
+  const problems = checkPolicyFile({ name: file ?? policyFileNames[0], text });
+  if (out.json) out.print({ file: path, valid: problems.length === 0, problems });
+  else console.log(problems.length ? problems.join("\n") : `${file ?? policyFileNames[0]}: valid`);
+  return problems.length ? 1 : 0;
+}
+
+async function policyExplain(engine: Engine, id: string, out: Output): Promise<number> {
+  const job = await engine.get(id);
+  if (!job.verdict) throw new UserError(`job ${id} has no verdict (it is ${job.status}); only jobs that reached review have one`);
+  if (out.json) {
+    out.print({ job_id: job.id, verdict: job.verdict.verdict, sources: job.policy_sources, fired: job.verdict.fired, checks: job.checks?.results });
+    return 0;
+  }
+  console.log(`${job.id}: ${job.verdict.verdict} by ${job.policy_sources}`);
+  if (!job.verdict.fired.length) console.log("  no rule or check fired");
+  for (const rule of job.verdict.fired) {
+    console.log(`  ${rule.verdict.padEnd(6)} ${rule.type === "check" ? `checks.${rule.rule}` : `rules.${rule.rule}`} (${rule.type}): ${rule.reason}`);
+    for (const path of rule.paths.slice(0, 5)) console.log(`           ${path}`);
+    if (rule.paths.length > 5) console.log(`           … ${rule.paths.length - 5} more`);
+  }
+  for (const check of job.checks?.results ?? []) {
+    const detail = check.outcome === "skipped" ? "" : ` in ${check.duration_s}s${check.exit_code !== undefined ? `, exit ${check.exit_code}` : ""}`;
+    console.log(`  check ${check.name}: ${check.outcome}${detail}`);
+  }
   return 0;
 }
 

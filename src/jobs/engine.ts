@@ -24,6 +24,8 @@ export interface StartRequest {
   tier?: Tier | "auto";
   base?: string;
   timeoutS?: number;
+  /** A preset over the repository's policy: run_patch holds tiny patches to builtin:tiny's limits. */
+  policyOverlay?: "tiny";
 }
 
 export interface ListFilter {

@@ -13,7 +13,7 @@ export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void 
     {
       title: "Run a tiny patch",
       description:
-        "Make a tiny change (a few lines) and wait for it: returns the compact result, or past deadline_s the running job's view (it carries on; poll with code_worker_get_job).",
+        "Make a tiny change (at most 3 files, 60 lines, else review) and wait for it: returns the compact result, or past deadline_s the running job's view (it carries on; poll code_worker_get_job).",
       inputSchema: { ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().describe("Default 90, max 240") },
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -28,6 +28,7 @@ export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void 
           tier: args.execution_tier ?? "fast",
           base: args.base,
           timeoutS: args.timeout_s,
+          policyOverlay: "tiny",
         });
         const job = await engine.wait(started.id, args.deadline_s ?? 90, undefined, extra.signal);
         const now = Date.now();
