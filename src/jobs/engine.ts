@@ -84,6 +84,7 @@ export class Engine {
         home: this.config.home,
       },
       status: "queued",
+      ...(request.policyOverlay ? { policy_overlay: request.policyOverlay } : {}),
       created_at: now(),
     };
     await store.create(record, task);
