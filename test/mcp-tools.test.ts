@@ -20,7 +20,9 @@ test("tools/list is small, every tool says what it is for first, and annotations
   assert.ok(bytes <= toolsListBudget, `tools/list is ${bytes} bytes`);
   const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
   assert.deepEqual(Object.keys(byName).sort(), [
+    "code_worker_apply_job",
     "code_worker_cancel_job",
+    "code_worker_discard_job",
     "code_worker_get_details",
     "code_worker_get_job",
     "code_worker_list_jobs",
@@ -36,6 +38,8 @@ test("tools/list is small, every tool says what it is for first, and annotations
     assert.equal(byName[name]!.annotations?.readOnlyHint, true, name);
   }
   assert.equal(byName.code_worker_cancel_job!.annotations?.destructiveHint, true);
+  assert.equal(byName.code_worker_discard_job!.annotations?.destructiveHint, true);
+  assert.equal(byName.code_worker_apply_job!.annotations?.readOnlyHint, false);
   assert.equal(byName.code_worker_start_implementation!.annotations?.readOnlyHint, false);
 });
 
@@ -79,6 +83,13 @@ test("a whole job through the tools: start, get, wait with progress, details, li
   const list = view(await mcp.call("code_worker_list_jobs", { cwd: f.repo }));
   assert.equal(list.jobs.length, 1);
   assert.match(list.jobs[0], new RegExp(`^${started.job_id} done fast \\d+s 1f \\+1 -1$`));
+
+  const applied = await mcp.call("code_worker_apply_job", { job_id: started.job_id });
+  assert.equal(view(applied).status, "applied");
+  assert.equal(view(applied).merge.status, "applied");
+  assert.match(await simpleGit(f.repo).raw(["log", "-1", "--format=%B"]), new RegExp(`Code-Worker-Job: ${started.job_id}`));
+  assert.match(errorText(await mcp.call("code_worker_apply_job", { job_id: started.job_id })), /is already applied/);
+  assert.match(errorText(await mcp.call("code_worker_discard_job", { job_id: started.job_id })), /is applied; its branch goes with code-worker gc/);
   assert.equal(mcp.stderr().includes("internal error"), false);
 });
 

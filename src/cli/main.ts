@@ -2,6 +2,7 @@
 // `code-worker`: the command line for people and scripts. Same engine and views as the MCP server;
 // human lines by default, the compact JSON views with --json.
 import { readFile } from "node:fs/promises";
+import { execa } from "execa";
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadConfig, type Tier } from "../config.js";
@@ -23,6 +24,12 @@ const usage = `usage: code-worker <command> [options]
   list [--cwd DIR] [--status S] [--limit N]     jobs, newest first (all repositories without --cwd)
   cancel JOB --reason user_requested|obsolete|unsafe [--note TEXT]
   logs JOB [--lines N]                          the worker's recent activity
+  review JOB                                    summary, checks, verdict and the diff, then the apply/discard commands
+  apply JOB [--mode commit|merge|working-tree] [--accept-review]
+                                                bring a done job's change into this checkout
+  discard JOB                                   remove an ended job's worktree and branch
+  gc [--older-than DAYS]                        clean ended jobs older than DAYS (default 7); spares running
+                                                jobs and done ones not yet applied or reviewed
   policy check [FILE]                           validate a policy file (default .code-worker/policy.yaml)
   policy explain JOB                            which rules and checks decided a finished job's verdict
 
@@ -46,6 +53,9 @@ const options = {
   reason: { type: "string" },
   note: { type: "string" },
   lines: { type: "string" },
+  mode: { type: "string" },
+  "accept-review": { type: "boolean" },
+  "older-than": { type: "string" },
 } satisfies ParseArgsConfig["options"];
 
 type Flags = ReturnType<typeof parse>["values"];
@@ -81,6 +91,17 @@ async function main(argv: string[]): Promise<number> {
       return cancel(engine, required(rest[0], "JOB"), flags, out);
     case "logs":
       return logs(engine, required(rest[0], "JOB"), flags, out);
+    case "review":
+      return review(engine, required(rest[0], "JOB"), out);
+    case "apply":
+      return apply(engine, required(rest[0], "JOB"), flags, out);
+    case "discard": {
+      const job = await engine.discard(required(rest[0], "JOB"));
+      out.view(compactResult(job, Date.now()), `${job.id} discarded: worktree and branch ${job.branch} removed`);
+      return 0;
+    }
+    case "gc":
+      return gc(engine, flags, out);
     case "policy":
       if (rest[0] === "check") return policyCheck(rest[1], out);
       if (rest[0] === "explain") return policyExplain(engine, required(rest[1], "JOB"), out);
@@ -170,6 +191,49 @@ async function logs(engine: Engine, id: string, flags: Flags, out: Output): Prom
   const activity = raw.flatMap((line) => activityLine(line, job.worktree)?.split("\n") ?? []);
   if (!activity.length) console.log(job.status === "queued" || job.status === "preparing" ? "the worker has not started yet" : "no worker activity recorded");
   for (const line of activity.slice(-lines)) console.log(line);
+  return 0;
+}
+
+async function review(engine: Engine, id: string, out: Output): Promise<number> {
+  const job = await engine.get(id);
+  if (out.json) {
+    out.print(compactResult(job, Date.now()));
+    return 0;
+  }
+  console.log(describeJob(job, Date.now(), runnerAlive(job)));
+  if (job.head_commit && job.head_commit !== job.base.commit && job.status !== "discarded") {
+    console.log("");
+    // git colours and pages the diff itself when this is a terminal.
+    await execa("git", ["diff", "--stat", "--patch", `${job.base.commit}..${job.head_commit}`], { cwd: job.repo.root, stdio: "inherit", reject: false });
+  }
+  console.log("");
+  if (job.status === "done") {
+    const accept = job.verdict?.verdict === "review" ? " --accept-review" : "";
+    if (job.verdict?.verdict !== "reject" && job.merge?.status !== "conflicts") console.log(`apply:   code-worker apply ${job.id}${accept}   (or --mode merge | --mode working-tree)`);
+    console.log(`discard: code-worker discard ${job.id}`);
+  } else if (isTerminal(job.status) && job.status !== "applied" && job.status !== "discarded") {
+    console.log(`discard: code-worker discard ${job.id}`);
+  }
+  return 0;
+}
+
+async function apply(engine: Engine, id: string, flags: Flags, out: Output): Promise<number> {
+  const mode = flags.mode;
+  if (mode !== undefined && mode !== "commit" && mode !== "merge" && mode !== "working-tree") {
+    throw new UserError(`--mode must be commit, merge or working-tree, got "${mode}"`);
+  }
+  const job = await engine.apply(id, { mode, acceptReview: flags["accept-review"] });
+  const how = job.applied?.commit ? `as commit ${job.applied.commit}` : "as uncommitted changes";
+  out.view(compactResult(job, Date.now()), `${job.id} applied ${how} (host HEAD ${job.applied?.host_head}); branch ${job.branch} kept until gc`);
+  return 0;
+}
+
+async function gc(engine: Engine, flags: Flags, out: Output): Promise<number> {
+  const days = flags["older-than"] === undefined ? 7 : Number(flags["older-than"]);
+  if (!Number.isFinite(days) || days < 0) throw new UserError(`--older-than must be a number of days, got "${flags["older-than"]}"`);
+  const cleaned = await engine.gc(days * 86_400);
+  if (out.json) out.print({ cleaned: cleaned.map((job) => job.id) });
+  else console.log(cleaned.length ? cleaned.map((job) => `cleaned ${job.id} (${job.status})`).join("\n") : "nothing to clean");
   return 0;
 }
 

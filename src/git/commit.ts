@@ -23,6 +23,14 @@ export async function commitAll(worktree: string, message: CommitMessage): Promi
   return repo.revparse(["HEAD"]);
 }
 
+/** Adds trailers to the job's last commit (the verdict is known only after the commit is checked). */
+export async function addTrailers(worktree: string, trailers: Record<string, string>): Promise<string> {
+  const committer: Record<string, string> = (await hasIdentity(worktree)) ? {} : { GIT_COMMITTER_NAME: author.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: author.GIT_AUTHOR_EMAIL };
+  const args = ["-c", "commit.gpgsign=false", "commit", "--amend", "--quiet", "--no-edit", "--no-verify", "--allow-empty", ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`])];
+  await gitWithoutHooks(worktree, args, committer);
+  return gitWithoutHooks(worktree, ["rev-parse", "HEAD"]);
+}
+
 async function hasIdentity(dir: string): Promise<boolean> {
   try {
     return Boolean(await git(dir).raw(["config", "user.email"]));

@@ -16,6 +16,7 @@ import { launchRunner } from "./launch.js";
 import { isTerminal, type CancelReason, type JobRecord, type JobState } from "./record.js";
 import { JobStore } from "./store.js";
 import { chooseTier } from "./tier.js";
+import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, type ApplyOptions } from "./settle.js";
 
 export interface StartRequest {
   cwd: string;
@@ -38,6 +39,8 @@ const taskMaxBytes = 1024 * 1024;
 const claimWaitMs = 15_000;
 const cancelWaitMs = 15_000;
 const pollMs = 250;
+/** Ended jobs older than this are cleaned whenever a job starts (code-worker gc does it on demand). */
+export const autoGcAfterS = 14 * 86_400;
 
 export class Engine {
   private readonly index: JobIndex;
@@ -89,12 +92,36 @@ export class Engine {
     };
     await store.create(record, task);
     launchRunner(store, id, this.env);
-    return this.awaitClaim(store, id);
+    const started = await this.awaitClaim(store, id);
+    await this.gc(autoGcAfterS).catch(() => undefined); // housekeeping must never fail a start
+    return started;
   }
 
+  /** The record as it is now: a dead runner's job marked lost, a done job's merge status fresh. */
   async get(id: string): Promise<JobRecord> {
     const store = await this.index.locate(assertJobId(id));
-    return this.reconcile(store, await store.read(id));
+    return freshMerge(store, await this.reconcile(store, await store.read(id)));
+  }
+
+  async apply(id: string, options: ApplyOptions = {}): Promise<JobRecord> {
+    const store = await this.index.locate(assertJobId(id));
+    return applyDoneJob(store, await this.get(id), options);
+  }
+
+  async discard(id: string): Promise<JobRecord> {
+    const store = await this.index.locate(assertJobId(id));
+    return discardEndedJob(store, await this.get(id));
+  }
+
+  /** Cleans ended jobs older than the limit (see collectable); returns what it cleaned. */
+  async gc(olderThanS: number, filter: Pick<ListFilter, "cwd"> = {}): Promise<JobRecord[]> {
+    const nowMs = Date.now();
+    const cleaned: JobRecord[] = [];
+    for (const job of await this.list(filter)) {
+      if (!collectable(job, olderThanS * 1000, nowMs)) continue;
+      cleaned.push(await collect(await this.store(job.id), job));
+    }
+    return cleaned;
   }
 
   /** Newest first. Without cwd, every repository's jobs. */

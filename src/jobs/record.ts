@@ -1,9 +1,12 @@
 // The job record (job.json): the one source of truth about a job, shared by runner and control plane.
 import type { Tier } from "../config.js";
 import type { CheckOutcome, FiredRule, PolicyVerdict } from "../policy/evaluate.js";
+import type { ApplyMode } from "../git/apply.js";
+import type { MergeStatus } from "../git/merge.js";
 
 export const activeStates = ["queued", "preparing", "working", "checking", "reviewing"] as const;
-export const terminalStates = ["done", "failed", "cancelled", "timed_out", "lost"] as const;
+/** A job's runner has finished in any of these; a done job is then applied or discarded by the host. */
+export const terminalStates = ["done", "failed", "cancelled", "timed_out", "lost", "applied", "discarded"] as const;
 export type ActiveState = (typeof activeStates)[number];
 export type TerminalState = (typeof terminalStates)[number];
 export type JobState = ActiveState | TerminalState;
@@ -23,9 +26,18 @@ const next: Record<ActiveState, readonly JobState[]> = {
   reviewing: ["done"],
 };
 
-/** Refuses a move the life of a job does not allow; any active state may end early. */
+const hostSettled: readonly JobState[] = ["applied", "discarded"];
+
+/**
+ * Refuses a move the life of a job does not allow: any active state may end early (but not as
+ * done, applied or discarded); only a done job is applied; any other ended job may be discarded.
+ */
 export function assertTransition(id: string, from: JobState, to: JobState): void {
-  const allowed = isTerminal(from) ? false : isTerminal(to) && to !== "done" ? true : next[from].includes(to);
+  const allowed = isTerminal(from)
+    ? (to === "applied" && from === "done") || (to === "discarded" && !hostSettled.includes(from))
+    : isTerminal(to) && to !== "done" && !hostSettled.includes(to)
+      ? true
+      : next[from].includes(to);
   if (!allowed) throw new Error(`job ${id}: cannot move from ${from} to ${to}`);
 }
 
@@ -87,6 +99,12 @@ export interface JobRecord {
   policy_overlay?: string;
   checks?: { passed: number; failed: number; skipped?: number; failed_names: string[]; results: CheckOutcome[] };
   verdict?: PolicyVerdict & { fired: FiredRule[] };
+  /** Merge status against the host's HEAD, and the branch head it was computed for. */
+  merge?: MergeStatus & { branch_head: string };
+  applied?: { mode: ApplyMode; commit?: string; host_head: string; at: string };
+  discarded_at?: string;
+  /** When gc deleted an applied job's branch. */
+  collected_at?: string;
   /** The job branch's head once the runner has committed the worker's change. */
   head_commit?: string;
 }

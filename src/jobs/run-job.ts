@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type Config } from "../config.js";
 import { UserError } from "../errors.js";
-import { commitAll } from "../git/commit.js";
+import { addTrailers, commitAll } from "../git/commit.js";
+import { mergeStatus } from "../git/merge.js";
 import { changeSummary } from "../git/diffstat.js";
 import { git } from "../git/repo.js";
 import { addWorktree } from "../git/worktree.js";
@@ -137,6 +138,9 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       await run.moveTo("reviewing");
       const { verdict, fired } = evaluatePolicy(policy, files, checks);
       job.verdict = { ...verdict, fired };
+      if (job.head_commit !== job.base.commit) job.head_commit = await addTrailers(job.worktree, { "Code-Worker-Verdict": verdict.verdict });
+      const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);
+      job.merge = { ...merge, branch_head: job.head_commit! };
       await run.end("done");
     } finally {
       await release();

@@ -24,9 +24,6 @@ export const cancelReason = z.enum(cancelReasons);
 export const jobViewSchema = z.looseObject({
   job_id: z.string(),
   status: z.string(),
-  execution_tier: z.string(),
-  model_label: z.string(),
-  branch: z.string().optional(),
   next_poll_s: z.number().optional(),
   error: z.string().optional(),
   next: z.string().optional(),

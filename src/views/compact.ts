@@ -7,7 +7,7 @@ import { oneLine } from "../worker/stream.js";
 export const resultBudget = 1024;
 export const listLineBudget = 160;
 
-export type Next = "wait" | "apply" | "review" | "discard" | "inspect";
+export type Next = "wait" | "apply" | "review" | "discard" | "inspect" | "none";
 
 export interface CompactResult {
   job_id: string;
@@ -23,6 +23,7 @@ export interface CompactResult {
   changes?: { files: number; insertions: number; deletions: number; top: string[]; more?: number };
   checks?: { passed: number; failed: number; skipped?: number; failed_names: string[] };
   policy?: { verdict: "approve" | "review" | "reject"; reasons: string[]; more?: number };
+  merge?: { status: string; conflicts?: { paths: string[]; count: number }; base: string; host_head?: string };
   worker?: { turns: number; summary?: string };
   next: Next;
 }
@@ -66,17 +67,29 @@ export function compactResult(job: JobRecord, nowMs: number): CompactResult {
     ...(job.changes ? { changes: { ...job.changes, top: [...job.changes.top], more: job.changes.more || undefined } } : {}),
     ...(job.checks ? { checks: { passed: job.checks.passed, failed: job.checks.failed, ...(job.checks.skipped ? { skipped: job.checks.skipped } : {}), failed_names: [...job.checks.failed_names] } } : {}),
     ...(job.verdict ? { policy: { verdict: job.verdict.verdict, reasons: [...job.verdict.reasons], ...(job.verdict.more ? { more: job.verdict.more } : {}) } } : {}),
+    ...mergeView(job),
     ...(job.worker ? { worker: { turns: job.worker.turns, summary: job.worker.summary && oneLine(job.worker.summary, 240) } } : {}),
     next: nextStep(job),
   };
   return fit(view, resultBudget);
 }
 
-/** What the host should do: apply an approved change, look at one the policy sent to review, drop the rest. */
+function mergeView(job: JobRecord): Pick<CompactResult, "merge"> {
+  const base = job.base.commit.slice(0, 7);
+  if (job.status === "applied") return { merge: { status: "applied", base, host_head: job.applied?.host_head } };
+  if (job.status === "discarded") return { merge: { status: "discarded", base } };
+  if (!job.merge) return {};
+  const { status, conflicts, host_head } = job.merge;
+  return { merge: { status, ...(conflicts ? { conflicts: { paths: [...conflicts.paths], count: conflicts.count } } : {}), base, host_head } };
+}
+
+/** What the host should do: apply an approved change that merges, look at what needs a person, drop the rest. */
 function nextStep(job: JobRecord): Next {
   if (!isTerminal(job.status)) return "wait";
+  if (job.status === "applied" || job.status === "discarded") return "none";
   if (job.status !== "done") return "inspect";
   if (!job.changes?.files || job.verdict?.verdict === "reject") return "discard";
+  if (job.merge?.status === "conflicts") return "inspect";
   return job.verdict?.verdict === "approve" ? "apply" : "review";
 }
 
@@ -96,6 +109,7 @@ export function fit(view: CompactResult, budget: number): CompactResult {
     view.policy.more = (view.policy.more ?? 0) + 1;
   }
   while (size() > budget && view.checks && view.checks.failed_names.length > 1) view.checks.failed_names.pop();
+  while (size() > budget && view.merge?.conflicts && view.merge.conflicts.paths.length > 1) view.merge.conflicts.paths.pop();
   const shorten = (text: string | undefined, set: (t: string) => void) => {
     while (text && size() > budget && text.length > 40) {
       text = `${text.slice(0, Math.floor(text.length * 0.7))}…`;

@@ -26,6 +26,11 @@ export function describeJob(job: JobRecord, nowMs: number, runnerAlive: boolean)
     for (const reason of job.verdict.reasons) lines.push(`          ${reason}`);
     if (job.verdict.more) lines.push(`          … ${job.verdict.more} more`);
   }
+  if (job.merge && job.status === "done") {
+    const conflicts = job.merge.conflicts ? `: ${job.merge.conflicts.paths.join(", ")}${job.merge.conflicts.count > job.merge.conflicts.paths.length ? ` and ${job.merge.conflicts.count - job.merge.conflicts.paths.length} more` : ""}` : "";
+    lines.push(`  merge   ${job.merge.status} onto host HEAD ${job.merge.host_head}${conflicts}`);
+  }
+  if (job.applied) lines.push(`  applied ${job.applied.mode}${job.applied.commit ? ` as ${job.applied.commit}` : ""}, host HEAD ${job.applied.host_head}`);
   if (job.worker?.summary) lines.push(`  worker  ${job.worker.summary}`);
   if (job.cancel) lines.push(`  cancel  ${job.cancel.reason}${job.cancel.note ? `: ${job.cancel.note}` : ""}`);
   if (job.error) lines.push(`  error   ${job.error}`);

@@ -1,7 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolContext } from "../context.js";
+import { registerApplyTool } from "./apply.js";
 import { registerCancelTool } from "./cancel.js";
 import { registerDetailsTool } from "./details.js";
+import { registerDiscardTool } from "./discard.js";
 import { registerGetJobTool } from "./get-job.js";
 import { registerListTool } from "./list.js";
 import { registerRunPatchTool } from "./run-patch.js";
@@ -16,4 +18,6 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
   registerListTool(server, ctx);
   registerDetailsTool(server, ctx);
   registerRunPatchTool(server, ctx);
+  registerApplyTool(server, ctx);
+  registerDiscardTool(server, ctx);
 }

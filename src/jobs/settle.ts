@@ -1,0 +1,90 @@
+// After a job has ended: its merge status kept true against the host's moving HEAD, and the host's
+// two answers, apply (bring the change into the checkout) or discard (drop worktree and branch).
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../errors.js";
+import { applyJob, discardJob, type ApplyMode } from "../git/apply.js";
+import { mergeInputs, mergeStatus } from "../git/merge.js";
+import { removeWorktree } from "../git/worktree.js";
+import { oneLine } from "../worker/stream.js";
+import { now } from "./job-run.js";
+import { assertTransition, isTerminal, type JobRecord } from "./record.js";
+import type { JobStore } from "./store.js";
+
+/** Computes the merge status, or reuses the recorded one while neither the host's HEAD nor the branch moved. */
+export async function freshMerge(store: JobStore, job: JobRecord): Promise<JobRecord> {
+  if (job.status !== "done" || !job.head_commit) return job;
+  const inputs = await mergeInputs(job.repo.root, job.branch).catch(() => undefined);
+  if (!inputs) return job; // the branch is gone (deleted by hand): nothing to merge
+  if (job.merge && job.merge.host_head_full === (inputs.hostHead ?? "") && job.merge.branch_head === inputs.branchHead) return job;
+  const merge = { ...(await mergeStatus(job.repo.root, job.branch, job.base.commit)), branch_head: inputs.branchHead };
+  const updated = { ...job, merge };
+  await store.write(updated);
+  return updated;
+}
+
+export interface ApplyOptions {
+  mode?: ApplyMode;
+  /** A person has looked at a change the policy sent to review and accepts it. */
+  acceptReview?: boolean;
+}
+
+export async function applyDoneJob(store: JobStore, job: JobRecord, options: ApplyOptions): Promise<JobRecord> {
+  if (job.status === "applied") throw new UserError(`job ${job.id} is already applied (${job.applied?.mode}, host HEAD ${job.applied?.host_head})`);
+  if (job.status !== "done") throw new UserError(`job ${job.id} is ${job.status}; only a done job can be applied`);
+  const verdict = job.verdict?.verdict;
+  if (verdict === "reject") throw new UserError(`job ${job.id} was rejected by policy (${job.verdict!.reasons[0] ?? "see policy explain"}); discard it`);
+  if (verdict === "review" && !options.acceptReview) {
+    throw new UserError(`job ${job.id} needs a person's review (${job.verdict!.reasons[0] ?? "see policy explain"}); apply with accept_review after looking at it`);
+  }
+  const mode = options.mode ?? "commit";
+  const summary = job.worker?.summary;
+  const result = await applyJob({
+    hostRoot: job.repo.root,
+    branch: job.branch,
+    baseCommit: job.base.commit,
+    mode,
+    message: {
+      subject: `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`,
+      body: summary,
+      trailers: { "Code-Worker-Job": job.id, "Code-Worker-Verdict": verdict ?? "none", ...(verdict === "review" ? { "Code-Worker-Reviewed": "accepted by the host" } : {}) },
+    },
+  });
+  await removeWorktree(job.repo.root, job.worktree);
+  await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true });
+  assertTransition(job.id, job.status, "applied");
+  const applied: JobRecord = { ...job, status: "applied", applied: { mode, commit: result.commit, host_head: result.host_head, at: now() } };
+  await store.write(applied);
+  return applied;
+}
+
+/** Removes the worktree and the branch; the small record stays, as discarded. */
+export async function discardEndedJob(store: JobStore, job: JobRecord): Promise<JobRecord> {
+  if (job.status === "discarded") return job;
+  if (!isTerminal(job.status)) throw new UserError(`job ${job.id} is still ${job.status}; cancel it first`);
+  if (job.status === "applied") throw new UserError(`job ${job.id} is applied; its branch goes with code-worker gc`);
+  await discardJob(job.repo.root, job.worktree, job.branch);
+  await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true });
+  assertTransition(job.id, job.status, "discarded");
+  const discarded: JobRecord = { ...job, status: "discarded", discarded_at: now() };
+  await store.write(discarded);
+  return discarded;
+}
+
+/** Whether gc may clean this job: never a running one, nor a done one still waiting to be applied or reviewed. */
+export function collectable(job: JobRecord, olderThanMs: number, nowMs: number): boolean {
+  if (!isTerminal(job.status) || job.status === "discarded" || job.collected_at) return false;
+  const waiting = job.status === "done" && job.changes?.files && job.verdict?.verdict !== "reject";
+  if (waiting) return false;
+  const endedAt = Date.parse(job.applied?.at ?? job.ended_at ?? job.created_at);
+  return nowMs - endedAt >= olderThanMs;
+}
+
+/** An applied job keeps its record and loses its branch; any other collectable job is discarded. */
+export async function collect(store: JobStore, job: JobRecord): Promise<JobRecord> {
+  if (job.status !== "applied") return discardEndedJob(store, job);
+  await discardJob(job.repo.root, job.worktree, job.branch);
+  const collected = { ...job, collected_at: now() };
+  await store.write(collected);
+  return collected;
+}

@@ -1,0 +1,29 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { compactResult } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { jobId, jobViewSchema } from "../schemas.js";
+
+export function registerApplyTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_apply_job",
+    {
+      title: "Apply a job",
+      description:
+        "Bring a done job's change into your checkout: a commit (default), a merge commit or uncommitted files. Changes nothing when it cannot apply cleanly and safely.",
+      inputSchema: {
+        job_id: jobId,
+        mode: z.enum(["commit", "merge", "working-tree"]).optional(),
+        accept_review: z.boolean().optional().describe("A person reviewed a change the policy sent to review"),
+      },
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const job = await ctx.engine().apply(args.job_id, { mode: args.mode, acceptReview: args.accept_review });
+        return structured(compactResult(job, Date.now()), `${job.id} applied (${job.applied?.mode}), host HEAD ${job.applied?.host_head}`);
+      }),
+  );
+}

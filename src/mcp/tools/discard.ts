@@ -1,0 +1,23 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { compactResult } from "../../views/compact.js";
+import type { ToolContext } from "../context.js";
+import { guarded, structured } from "../result.js";
+import { jobId, jobViewSchema } from "../schemas.js";
+
+export function registerDiscardTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "code_worker_discard_job",
+    {
+      title: "Discard a job",
+      description: "Throw an ended job's work away: removes its worktree and branch, keeps a small record. Your checkout is not touched.",
+      inputSchema: { job_id: jobId },
+      outputSchema: jobViewSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args) =>
+      guarded(ctx.log, async () => {
+        const job = await ctx.engine().discard(args.job_id);
+        return structured(compactResult(job, Date.now()), `${job.id} discarded`);
+      }),
+  );
+}
