@@ -32,7 +32,7 @@ export function codexConfigBlock(serverMain: string, env: Env): string[] {
     "startup_timeout_sec = 20",
     // wait_for_job blocks up to 240 s; Codex's default tool timeout is 60 s.
     "tool_timeout_sec = 300",
-    "# Codex asks before calling a tool that is not read-only (start, cancel, run_patch); to stop it asking for one:",
+    "# Codex asks before tools that are not read-only (start, run_patch, cancel, apply, discard); codex exec cannot ask, so approve those it should run:",
     "# [mcp_servers.code-worker.tools.code_worker_start_implementation]",
     '# approval_mode = "approve"',
   ];
