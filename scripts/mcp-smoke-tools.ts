@@ -1,17 +1,13 @@
 // `npm run mcp:smoke:tools`: the MCP surface as Codex meets it, offline. The built server is spawned
 // over stdio with only the environment Codex would give it; one job runs end to end through the
 // tools against the scripted provider, and every call prints what it costs the host in bytes.
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { dir } from "tmp-promise";
-import { createSampleRepo, fixSumScript, sampleTask } from "../src/demo/sample.js";
-import { startScriptedProvider } from "../src/provider/scripted-provider.js";
-import { missingSandboxPrograms } from "../src/worker/sandbox.js";
+import { offlineSetup } from "../src/demo/offline.js";
+import { sampleTask } from "../src/demo/sample.js";
 
-const smokeKey = "smoke-key-not-secret";
 const readOnlyTools = ["code_worker_get_job", "code_worker_wait_for_job", "code_worker_list_jobs", "code_worker_get_details"];
 const requiredTools = ["code_worker_start_implementation", "code_worker_cancel_job", ...readOnlyTools];
 /** wait_for_job is asked for 120 s; the request itself may take a little longer. */
@@ -24,26 +20,13 @@ function expect(condition: unknown, reason: string): asserts condition {
   if (!condition) throw new Error(reason);
 }
 
-const workspace = await dir({ prefix: "code-worker-smoke-", unsafeCleanup: true });
-const repoDir = join(workspace.path, "sample");
-await createSampleRepo(repoDir);
-const keyFile = join(workspace.path, "provider.key");
-await writeFile(keyFile, `${smokeKey}\n`, { mode: 0o600 });
-const provider = await startScriptedProvider({ scripts: { "*": fixSumScript() }, apiKey: smokeKey });
-
-const missing = await missingSandboxPrograms();
-if (missing.length) console.log(`note: ${missing.join(" and ")} not installed, so the worker runs without its sandbox (CODE_WORKER_SANDBOX=off)`);
+const { workspace, repoDir, provider, variables, sandboxNote } = await offlineSetup("code-worker-smoke-");
+if (sandboxNote) console.log(sandboxNote);
 // What a Codex config.toml would pass: code-worker's own variables, and PATH and HOME.
 const env: Record<string, string> = {
   PATH: process.env.PATH ?? "",
   HOME: process.env.HOME ?? workspace.path,
-  CODE_WORKER_HOME: join(workspace.path, "home"),
-  CODE_WORKER_API_KEY_FILE: keyFile,
-  CODE_WORKER_BASE_URL: `${provider.url}/v1`,
-  CODE_WORKER_FAST_MODEL: "scripted-fast",
-  CODE_WORKER_FAST_LABEL: "scripted",
-  CODE_WORKER_THINK_MODEL: "scripted-think",
-  CODE_WORKER_SANDBOX: missing.length ? "off" : (process.env.CODE_WORKER_SANDBOX ?? "on"),
+  ...variables,
   ...(process.env.CLAUDE_BIN ? { CLAUDE_BIN: process.env.CLAUDE_BIN } : {}),
 };
 
