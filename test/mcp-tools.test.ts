@@ -75,6 +75,9 @@ test("a whole job through the tools: start, get, wait with progress, details, li
   assert.match(diff.text, /^\+  for \(let i = 0;/m);
   const events = view(await mcp.call("code_worker_get_details", { job_id: started.job_id, what: "events" }));
   assert.match(events.text, /→ Edit src\/sum\.js/);
+  const checkLog = view(await mcp.call("code_worker_get_details", { job_id: started.job_id, what: "check_log", path: "test" }));
+  assert.match(checkLog.text, /# pass 1/);
+  assert.match(errorText(await mcp.call("code_worker_get_details", { job_id: started.job_id, what: "check_log", path: "lint" })), /^no check "lint" ran for this job; these did: test$/);
   const summary = view(await mcp.call("code_worker_get_details", { job_id: started.job_id, what: "worker_summary" }));
   assert.match(summary.text, /^Fixed the off-by-one/);
   const noFile = view(await mcp.call("code_worker_get_details", { job_id: started.job_id, what: "diff", path: "README.md" }));

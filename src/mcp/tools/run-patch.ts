@@ -21,6 +21,7 @@ export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void 
     (args, extra) =>
       guarded(ctx.log, async () => {
         const engine = ctx.engine();
+        const deadline = Date.now() + (args.deadline_s ?? 90) * 1000;
         const started = await engine.start({
           cwd: args.cwd,
           task: args.task,
@@ -30,7 +31,8 @@ export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void 
           timeoutS: args.timeout_s,
           policyOverlay: "tiny",
         });
-        const job = await engine.wait(started.id, args.deadline_s ?? 90, undefined, extra.signal);
+        // The deadline counts from the call, so starting the job cannot push it past 240 s.
+        const job = await engine.wait(started.id, Math.max(0, (deadline - Date.now()) / 1000), undefined, extra.signal);
         const now = Date.now();
         return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
       }),
