@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { simpleGit } from "simple-git";
-import { bash, fixSum, readSum, say } from "../src/demo/sample.js";
+import { bash, fixSum, readSum, samplePolicy, say } from "../src/demo/sample.js";
 import { isAlive } from "../src/os/processes.js";
 import { eventually, fixture, processesWith } from "./helpers.js";
 
@@ -63,4 +63,15 @@ test("a provider that goes silent mid-answer fails the job once the stall limit 
   assert.match(job.error ?? "", /the provider sent nothing for 5s with no tool running \(CODE_WORKER_STALL_S\)/);
   const runnerLog = await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "runner.log"), "utf8");
   assert.match(runnerLog, /finished job/);
+});
+
+test("cancel while a check runs stops the check and ends the job cancelled", async (t) => {
+  const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace('run: "node --test"', 'run: "sleep 1317"');
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, say("Fixed.")] } }, policy });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  await eventually("the check to run", async () => ((await f.engine.get(started.id)).status === "checking" && processesWith("sleep 1317").length ? true : undefined));
+  const job = await f.engine.cancel(started.id, "user_requested");
+  assert.equal(job.status, "cancelled");
+  assert.equal(job.changes?.files, 1);
+  await eventually("the check's process to end", () => (processesWith("sleep 1317").length ? undefined : true), 15_000);
 });

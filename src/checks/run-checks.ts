@@ -11,6 +11,7 @@ export interface ChecksContext {
   home: string;
   /** Paths hidden from sandboxed checks; undefined runs them without the sandbox. */
   sandboxHidden?: string[];
+  signal: AbortSignal;
   onCheck(name: string): void;
 }
 
@@ -19,7 +20,7 @@ export async function runChecks(policy: EffectivePolicy, files: ChangedFile[], c
   const outcomes: CheckOutcome[] = [];
   for (const name of Object.keys(policy.checks)) {
     const check = due.get(name);
-    if (!check) {
+    if (!check || ctx.signal.aborted) {
       outcomes.push({ name, outcome: "skipped" });
       continue;
     }
@@ -32,6 +33,7 @@ export async function runChecks(policy: EffectivePolicy, files: ChangedFile[], c
       log: join(ctx.logDir, `${name}.log`),
       home: ctx.home,
       sandbox: ctx.sandboxHidden ? { worktree: ctx.worktree, hidden: ctx.sandboxHidden, network: false } : undefined,
+      signal: ctx.signal,
     });
     outcomes.push({ name, outcome: result.outcome, exit_code: result.exit_code, duration_s: result.duration_s });
   }

@@ -18,6 +18,8 @@ export interface CommandSpec {
   home: string;
   /** Setup commands come from the base commit's policy and may fetch; checks run worker-edited code and may not. */
   sandbox?: { worktree: string; hidden: string[]; network: boolean };
+  /** Aborting ends the command like a timeout does (the job was cancelled). */
+  signal?: AbortSignal;
 }
 
 export interface CommandOutcome {
@@ -54,13 +56,18 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     }
   });
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  const end = () => {
     if (child.pid) signal(-child.pid, "SIGTERM");
     setTimeout(() => child.pid && killTree(child.pid), termGraceMs).unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    end();
   }, spec.timeout_s * 1000);
+  spec.signal?.addEventListener("abort", end, { once: true });
   const result = await child;
   clearTimeout(timer);
+  spec.signal?.removeEventListener("abort", end);
   if (child.pid) signal(-child.pid, "SIGKILL"); // background leftovers of a command that exited
 
   const duration_s = Math.round((Date.now() - started) / 100) / 10;

@@ -1,48 +1,69 @@
-// The life of one job, top to bottom: slot, worktree, worker, commit, summary, terminal state.
-// Runs inside the detached runner process; the control plane only reads what it writes.
+// The life of one job, top to bottom: slot, policy and worktree, worker, commit, checks, verdict,
+// terminal state. Runs inside the detached runner process; the control plane only reads what it writes.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkCounts, runChecks } from "../checks/run-checks.js";
 import { loadConfig, type Config } from "../config.js";
 import { UserError } from "../errors.js";
 import { addTrailers, commitAll } from "../git/commit.js";
-import { mergeStatus } from "../git/merge.js";
 import { changeSummary } from "../git/diffstat.js";
+import { changeInventory } from "../git/inventory.js";
+import { mergeStatus } from "../git/merge.js";
 import { git } from "../git/repo.js";
 import { addWorktree } from "../git/worktree.js";
 import { startTicks } from "../os/processes.js";
+import { evaluatePolicy, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
+import type { EffectivePolicy } from "../policy/merge.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { workerCommand } from "../worker/command.js";
 import { startWorker, type RunningWorker } from "../worker/run-worker.js";
 import { existingMountNames, missingSandboxPrograms, sweepSandboxMounts } from "../worker/sandbox.js";
 import { oneLine, type WorkerOutcome } from "../worker/stream.js";
 import { EventLog } from "./event-log.js";
+import { readBasePolicy } from "./job-policy.js";
 import { JobRun, now } from "./job-run.js";
 import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
 import { redactor } from "./redact.js";
 import { acquireSlot } from "./slots.js";
 import type { JobStore } from "./store.js";
 import { credentialPaths, defaultMaxTurns, denyRules, denyWritePaths, instructions, workerAllowRules } from "./worker-setup.js";
-import { readBasePolicy } from "./job-policy.js";
 import { prepareWorktree } from "./worktree-prep.js";
-import { changeInventory } from "../git/inventory.js";
-import { checkCounts, runChecks } from "../checks/run-checks.js";
-import { evaluatePolicy } from "../policy/evaluate.js";
 
-/** Why the worker was stopped early, if it was. */
+/** Why the job was stopped early, if it was. */
 type StopCause = { kind: "cancel"; reason: CancelReason; note?: string } | { kind: "timeout" } | { kind: "stall" };
+
+/** The first reason to stop wins; stopping ends the worker and any setup or check command running. */
+class Stopper {
+  cause?: StopCause;
+  worker?: RunningWorker;
+  private readonly aborter = new AbortController();
+  readonly signal = this.aborter.signal;
+
+  stop(cause: StopCause): void {
+    this.cause ??= cause;
+    this.aborter.abort();
+    void this.worker?.stop();
+  }
+}
+
+/** What preparing a job settles for the steps after it. */
+interface Prepared {
+  policy: EffectivePolicy;
+  bin: string;
+  runtimeDir: string;
+  /** HOME of setup and check commands. */
+  commandHome: string;
+  /** What setup and check commands may not read. */
+  hidden: string[];
+}
 
 export async function runJob(store: JobStore, id: string): Promise<void> {
   const run = await JobRun.open(store, id);
   const job = run.record;
-  let stopCause: StopCause | undefined;
-  let worker: RunningWorker | undefined;
-  const stop = (cause: StopCause) => {
-    stopCause ??= cause;
-    void worker?.stop();
-  };
+  const stopper = new Stopper();
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-    process.on(sig, () => void readCancel(store, id).then((cancel) => stop({ kind: "cancel", ...cancel })));
+    process.on(sig, () => void readCancel(store, id).then((cancel) => stopper.stop({ kind: "cancel", ...cancel })));
   }
 
   try {
@@ -50,106 +71,128 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
     const apiKey = await readKey(config);
     run.redact = redactor(apiKey);
 
-    const release = await acquireSlot(job.settings.home, job.settings.max_jobs, { id, createdAt: job.created_at }, () => stopCause !== undefined);
-    if (!release) return await endStopped(run, stopCause);
+    const release = await acquireSlot(job.settings.home, job.settings.max_jobs, { id, createdAt: job.created_at }, () => stopper.cause !== undefined);
+    if (!release) return await endStopped(run, stopper.cause);
     try {
       await run.moveTo("preparing");
-      const bin = claudeBinary(job.settings.claude_bin);
-      await checkSandbox(job);
-      const { policy, worktreeInclude } = await readBasePolicy(job.repo.root, job.base.commit, job.policy_overlay);
-      job.policy_sources = policy.sources;
-      if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
-      const runtimeDir = join(job.settings.home, "run", id);
-      const commandHome = join(runtimeDir, "commands");
-      await mkdir(commandHome, { recursive: true });
-      const hidden = hiddenFromCommands(config);
-      await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
-      await prepareWorktree({ job, policy, worktreeInclude, logDir: join(store.dir(id), "setup"), home: commandHome, hidden });
-      if (stopCause) return await finish(run, stopCause);
+      const prepared = await prepare(store, job, config, stopper.signal);
+      if (stopper.cause) return await finish(run, stopper.cause);
 
       await run.moveTo("working");
-      const mountsBefore = await existingMountNames(job.worktree);
-      const tmpDir = await shortTempDir();
-      const command = workerCommand({
-        bin,
-        model: job.tier.model,
-        cwd: job.worktree,
-        runtimeDir,
-        tmpDir,
-        settingsFile: store.file(id, "worker-settings.json"),
-        baseUrl: job.settings.base_url,
-        apiKey,
-        sandbox: job.settings.sandbox,
-        permissionMode: policy.worker.permission_mode,
-        allow: workerAllowRules(policy.worker.allow),
-        deny: [...new Set([...denyRules, ...policy.worker.deny, ...(config.keySource.kind === "file" ? [`Read(/${config.keySource.path})`] : [])])],
-        denyWrite: await denyWritePaths(job),
-        denyRead: config.keySource.kind === "file" ? [config.keySource.path] : [],
-        maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
-        instructions: instructions(job),
-      });
-      for (const dir of ["home", "config"]) await mkdir(join(runtimeDir, dir), { recursive: true });
-      await writeFile(store.file(id, "worker-settings.json"), JSON.stringify(command.settings, null, 1));
-
-      const events = new EventLog(store.file(id, "events.jsonl"), store.file(id, "events.1.jsonl"), run.redact);
-      const task = await readFile(store.file(id, "task.md"), "utf8");
-      job.worker = { turns: 0 };
-      worker = startWorker(command, job.worktree, task, {
-        onLine: (line) => events.append(line),
-        onEvent: (progress, activityChanged) => {
-          job.worker = {
-            ...job.worker,
-            turns: progress.turns,
-            last_event_at: now(),
-            last_activity: progress.lastActivity,
-            usage: progress.usage,
-            session_id: progress.sessionId,
-          };
-          void run.progress(activityChanged);
-        },
-      });
-      job.worker = { ...job.worker, pid: worker.pid, start_ticks: startTicks(worker.pid) };
-      void run.save();
-      const watchdog = watch(job, () => worker!, stop);
-      if (stopCause) void worker.stop(); // a cancel that arrived while the worker was starting
-      const outcome = await worker.outcome.finally(() => clearInterval(watchdog));
-      await rm(tmpDir, { recursive: true, force: true });
-      recordOutcome(job, outcome);
-
-      await sweepSandboxMounts(job.worktree, mountsBefore);
-      await commitWork(job, outcome, stopCause);
-      if (stopCause) return await finish(run, stopCause);
+      const outcome = await work(run, prepared, config, apiKey, stopper);
+      await commitWork(job, outcome, stopper.cause);
+      if (stopper.cause) return await finish(run, stopper.cause);
       if (!outcome.ok) return await run.end("failed", failureMessage(job, config, outcome));
 
       await run.moveTo("checking");
       const files = await changeInventory(job.repo.root, job.base.commit, job.head_commit!);
-      const checks = await runChecks(policy, files, {
+      const checks = await runChecks(prepared.policy, files, {
         worktree: job.worktree,
         logDir: store.checksDir(id),
-        home: commandHome,
-        sandboxHidden: job.settings.sandbox ? hidden : undefined,
+        home: prepared.commandHome,
+        sandboxHidden: job.settings.sandbox ? prepared.hidden : undefined,
+        signal: stopper.signal,
         onCheck: (name) => {
           job.worker = { ...job.worker!, last_activity: `check ${name}` };
           void run.progress(true);
         },
       });
       job.checks = { ...checkCounts(checks), results: checks };
+      if (stopper.cause) return await finish(run, stopper.cause);
 
       await run.moveTo("reviewing");
-      const { verdict, fired } = evaluatePolicy(policy, files, checks);
-      job.verdict = { ...verdict, fired };
-      if (job.head_commit !== job.base.commit) job.head_commit = await addTrailers(job.worktree, { "Code-Worker-Verdict": verdict.verdict });
-      const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);
-      job.merge = { ...merge, branch_head: job.head_commit! };
+      await review(job, prepared.policy, files, checks);
       await run.end("done");
     } finally {
       await release();
     }
   } catch (error) {
     const message = error instanceof UserError ? error.message : `runner error: ${oneLine(String(error))}`;
-    if (job.status === "working") await commitWork(job, undefined, stopCause).catch(() => undefined);
+    if (job.status === "working") await commitWork(job, undefined, stopper.cause).catch(() => undefined);
     await run.end("failed", run.redact(message));
   }
+}
+
+/** The policy from the base commit, the worktree, and its setup: everything before the worker. */
+async function prepare(store: JobStore, job: JobRecord, config: Config, signal: AbortSignal): Promise<Prepared> {
+  const bin = claudeBinary(job.settings.claude_bin);
+  await checkSandbox(job);
+  const { policy, worktreeInclude } = await readBasePolicy(job.repo.root, job.base.commit, job.policy_overlay);
+  job.policy_sources = policy.sources;
+  if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
+  const runtimeDir = join(job.settings.home, "run", job.id);
+  const commandHome = join(runtimeDir, "commands");
+  await mkdir(commandHome, { recursive: true });
+  const hidden = hiddenFromCommands(config);
+  await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
+  await prepareWorktree({ job, policy, worktreeInclude, logDir: join(store.dir(job.id), "setup"), home: commandHome, hidden, signal });
+  return { policy, bin, runtimeDir, commandHome, hidden };
+}
+
+/** Runs Claude Code in the worktree until it finishes or is stopped; its events go to the event log. */
+async function work(run: JobRun, prepared: Prepared, config: Config, apiKey: string, stopper: Stopper): Promise<WorkerOutcome> {
+  const { store, record: job } = run;
+  const { policy, runtimeDir } = prepared;
+  const mountsBefore = await existingMountNames(job.worktree);
+  const tmpDir = await shortTempDir();
+  const keyFile = config.keySource.kind === "file" ? config.keySource.path : undefined;
+  const command = workerCommand({
+    bin: prepared.bin,
+    model: job.tier.model,
+    cwd: job.worktree,
+    runtimeDir,
+    tmpDir,
+    settingsFile: store.file(job.id, "worker-settings.json"),
+    baseUrl: job.settings.base_url,
+    apiKey,
+    sandbox: job.settings.sandbox,
+    permissionMode: policy.worker.permission_mode,
+    allow: workerAllowRules(policy.worker.allow),
+    deny: [...new Set([...denyRules, ...policy.worker.deny, ...(keyFile ? [`Read(/${keyFile})`] : [])])],
+    denyWrite: await denyWritePaths(job),
+    denyRead: keyFile ? [keyFile] : [],
+    maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
+    instructions: instructions(job),
+  });
+  for (const dir of ["home", "config"]) await mkdir(join(runtimeDir, dir), { recursive: true });
+  await writeFile(store.file(job.id, "worker-settings.json"), JSON.stringify(command.settings, null, 1));
+
+  const events = new EventLog(store.file(job.id, "events.jsonl"), store.file(job.id, "events.1.jsonl"), run.redact);
+  const task = await readFile(store.file(job.id, "task.md"), "utf8");
+  job.worker = { turns: 0 };
+  const worker = startWorker(command, job.worktree, task, {
+    onLine: (line) => events.append(line),
+    onEvent: (progress, activityChanged) => {
+      job.worker = {
+        ...job.worker,
+        turns: progress.turns,
+        last_event_at: now(),
+        last_activity: progress.lastActivity,
+        usage: progress.usage,
+        session_id: progress.sessionId,
+      };
+      void run.progress(activityChanged);
+    },
+  });
+  stopper.worker = worker;
+  job.worker = { ...job.worker, pid: worker.pid, start_ticks: startTicks(worker.pid) };
+  void run.save();
+  const watchdog = watch(job, worker, (cause) => stopper.stop(cause));
+  if (stopper.cause) void worker.stop(); // a cancel that arrived while the worker was starting
+  const outcome = await worker.outcome.finally(() => clearInterval(watchdog));
+  await rm(tmpDir, { recursive: true, force: true });
+  recordOutcome(job, outcome);
+  await sweepSandboxMounts(job.worktree, mountsBefore);
+  return outcome;
+}
+
+/** The verdict over the committed change and the checks; it goes into the commit's trailers too. */
+async function review(job: JobRecord, policy: EffectivePolicy, files: ChangedFile[], checks: CheckOutcome[]): Promise<void> {
+  const { verdict, fired } = evaluatePolicy(policy, files, checks);
+  job.verdict = { ...verdict, fired };
+  if (job.head_commit !== job.base.commit) job.head_commit = await addTrailers(job.worktree, { "Code-Worker-Verdict": verdict.verdict });
+  const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);
+  job.merge = { ...merge, branch_head: job.head_commit! };
 }
 
 async function readKey(config: Config): Promise<string> {
@@ -196,13 +239,13 @@ async function checkSandbox(job: JobRecord): Promise<void> {
 }
 
 /** Stops the worker past its wall-clock limit, or when the provider has gone silent with no tool running. */
-function watch(job: JobRecord, worker: () => RunningWorker, stop: (cause: StopCause) => void): NodeJS.Timeout {
+function watch(job: JobRecord, worker: RunningWorker, stop: (cause: StopCause) => void): NodeJS.Timeout {
   const startedAt = Date.now();
   return setInterval(() => {
     if (Date.now() - startedAt > job.settings.timeout_s * 1000) return stop({ kind: "timeout" });
     const lastEvent = Date.parse(job.worker?.last_event_at ?? new Date(startedAt).toISOString());
     const silentFor = Date.now() - lastEvent;
-    if (silentFor > job.settings.stall_s * 1000 && worker().progress.toolsRunning === 0) stop({ kind: "stall" });
+    if (silentFor > job.settings.stall_s * 1000 && worker.progress.toolsRunning === 0) stop({ kind: "stall" });
   }, 1000);
 }
 

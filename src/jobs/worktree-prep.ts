@@ -19,6 +19,7 @@ export interface PrepContext {
   logDir: string;
   home: string;
   hidden: string[];
+  signal: AbortSignal;
 }
 
 export interface PrepSummary {
@@ -34,6 +35,7 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
   const linked = await linkIgnored(job.repo.root, job.worktree, policy.worktree.link);
   const steps = Object.entries(policy.worktree.setup);
   for (const [name, step] of steps) {
+    if (ctx.signal.aborted) break;
     const outcome = await runCommand({
       run: step.run,
       cwd: join(job.worktree, step.cwd ?? "."),
@@ -42,7 +44,9 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
       log: join(ctx.logDir, `${name}.log`),
       home: ctx.home,
       sandbox: job.settings.sandbox ? { worktree: job.worktree, hidden: ctx.hidden, network: true } : undefined,
+      signal: ctx.signal,
     });
+    if (ctx.signal.aborted) break;
     if (outcome.outcome !== "pass") {
       const how = outcome.outcome === "timeout" ? `ran past its ${step.timeout_s}s limit` : outcome.outcome === "error" ? "could not start" : `exited ${outcome.exit_code}`;
       throw new UserError(`worktree setup "${name}" (${display(step.run)}) ${how}: ${outcome.tail}`);
