@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
 import { simpleGit } from "simple-git";
-import { fixSumScript, sampleTask } from "../src/demo/sample.js";
+import { fixSum, fixSumScript, readSum, sampleTask, say } from "../src/demo/sample.js";
 import { loadConfig } from "../src/config.js";
 import { Engine } from "../src/jobs/engine.js";
 import { compactResult, resultBudget } from "../src/views/compact.js";
@@ -93,4 +93,17 @@ test("the CLI starts a job, follows it with progress lines and prints the result
   const bad = await execa("node", [cli, "cancel", view.job_id], { cwd: f.repo, env: f.env, extendEnv: false, reject: false });
   assert.equal(bad.exitCode, 2);
   assert.equal(bad.stderr.trim(), "code-worker: cancel needs --reason user_requested|obsolete|unsafe");
+});
+
+test("a key that comes back from the provider is redacted from the record, the events and the commit", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, say(`Fixed it. By the way, your key is ${testKey}.`)] } } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  const job = await f.engine.wait(started.id, 120);
+  assert.equal(job.status, "done", job.error);
+  assert.match(job.worker?.summary ?? "", /your key is \[redacted\]/);
+  assert.deepEqual(filesContaining(join(f.repo, ".git", "code-worker"), testKey), []);
+  assert.deepEqual(filesContaining(f.home, testKey), []);
+  const history = await simpleGit(f.repo).raw(["log", "--all", "--format=%B"]);
+  assert.match(history, /\[redacted\]/);
+  assert.ok(!history.includes(testKey));
 });

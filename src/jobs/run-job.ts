@@ -24,7 +24,7 @@ import { EventLog } from "./event-log.js";
 import { readBasePolicy } from "./job-policy.js";
 import { JobRun, now } from "./job-run.js";
 import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
-import { redactor } from "./redact.js";
+import { redactFiles, redactor } from "./redact.js";
 import { acquireSlot } from "./slots.js";
 import type { JobStore } from "./store.js";
 import { credentialPaths, defaultMaxTurns, denyRules, denyWritePaths, instructions, workerAllowRules } from "./worker-setup.js";
@@ -179,8 +179,11 @@ async function work(run: JobRun, prepared: Prepared, config: Config, apiKey: str
   void run.save();
   const watchdog = watch(job, worker, (cause) => stopper.stop(cause));
   if (stopper.cause) void worker.stop(); // a cancel that arrived while the worker was starting
-  const outcome = await worker.outcome.finally(() => clearInterval(watchdog));
+  const finished = await worker.outcome.finally(() => clearInterval(watchdog));
+  // The summary goes into a commit message too, which no record-level redaction would reach.
+  const outcome: WorkerOutcome = { ...finished, ...(finished.summary ? { summary: run.redact(finished.summary) } : {}) };
   await rm(tmpDir, { recursive: true, force: true });
+  await redactFiles(runtimeDir, apiKey, run.redact);
   recordOutcome(job, outcome);
   await sweepSandboxMounts(job.worktree, mountsBefore);
   return outcome;
