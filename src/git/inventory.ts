@@ -2,6 +2,7 @@
 // status, line counts, binary-ness (git's own test, which honours .gitattributes), mode, size,
 // symlink target and added lines. Read from the job branch's commits, never from the worktree.
 import { posix } from "node:path";
+import { parsePatch } from "diff";
 import { packageDepsChanged } from "../policy/lockfiles.js";
 import type { ChangedFile } from "../policy/evaluate.js";
 import { gitList, gitRun } from "./raw.js";
@@ -77,26 +78,19 @@ function parseNumstat(fields: string[]): { insertions: number; deletions: number
   return counts;
 }
 
-/** Added lines per file of a -U0 patch, in the patch's file order (the same order as --raw). */
+/** Added lines per file of a patch, in the patch's file order (the same order as --raw). */
 function addedLinesByFile(patch: string): { line: number; text: string }[][] {
-  const files: { line: number; text: string }[][] = [];
-  let current: { line: number; text: string }[] | undefined;
-  let inHunk = false; // before the first @@ a file's header has its own "+++ b/path" line
-  let next = 0;
-  for (const line of patch.split("\n")) {
-    if (line.startsWith("diff --git ")) {
-      current = [];
-      files.push(current);
-      inHunk = false;
-    } else if (line.startsWith("@@ ")) {
-      inHunk = true;
-      next = Number(/\+(\d+)/.exec(line)?.[1] ?? 0);
-    } else if (current && inHunk && line.startsWith("+")) {
-      current.push({ line: next, text: line.slice(1, addedLineMax + 1) });
-      next += 1;
-    }
-  }
-  return files;
+  return parsePatch(patch).map((file) =>
+    file.hunks.flatMap((hunk) => {
+      const added: { line: number; text: string }[] = [];
+      let next = hunk.newStart;
+      for (const line of hunk.lines) {
+        if (line.startsWith("+")) added.push({ line: next++, text: line.slice(1, addedLineMax + 1) });
+        else if (line.startsWith(" ")) next++;
+      }
+      return added;
+    }),
+  );
 }
 
 async function blobSizes(root: string, blobs: string[]): Promise<Map<string, number>> {
