@@ -81,7 +81,8 @@ test("the CLI starts a job, follows it with progress lines and prints the result
   const run = await execa("node", [cli, "start", "--task", sampleTask, "--label", "cli-fix", "--tier", "fast", "--wait"], { cwd: f.repo, env: f.env, extendEnv: false, reject: false });
   assert.equal(run.exitCode, 0, run.stderr);
   assert.match(run.stdout, /^job cli-fix-[a-z0-9]{4} on branch code-worker\/cli-fix-/m);
-  assert.match(run.stdout, /working · Edit src\/sum\.js · \d+ turns? · \d+s/);
+  // Which steps a poll catches depends on the machine's load; each line has this shape.
+  assert.match(run.stdout, /^ {2}working · (Read|Edit|Bash) [^·]+ · \d+ turns? · \d+s$/m);
   assert.match(run.stdout, /changes 1 file \+1 -1/);
 
   const status = await execa("node", [cli, "status", "--json"], { cwd: f.repo, env: f.env, extendEnv: false });
@@ -89,7 +90,7 @@ test("the CLI starts a job, follows it with progress lines and prints the result
   assert.equal(view.status, "done");
   assert.equal(view.next, "apply");
   const logs = await execa("node", [cli, "logs", view.job_id], { cwd: f.repo, env: f.env, extendEnv: false });
-  assert.match(logs.stdout, /→ Bash node --test test\//);
+  assert.match(logs.stdout, /→ Read src\/sum\.js\n→ Edit src\/sum\.js\n→ Bash node --test test\//);
   const bad = await execa("node", [cli, "cancel", view.job_id], { cwd: f.repo, env: f.env, extendEnv: false, reject: false });
   assert.equal(bad.exitCode, 2);
   assert.equal(bad.stderr.trim(), "code-worker: cancel needs --reason user_requested|obsolete|unsafe");

@@ -11,6 +11,7 @@ const activityWriteMs = 250;
 
 export class JobRun {
   private timer?: NodeJS.Timeout;
+  private pendingWrite?: NodeJS.Timeout;
   private lastWrite = 0;
   private writing: Promise<void> = Promise.resolve();
   redact: Redact = (text) => text;
@@ -40,13 +41,23 @@ export class JobRun {
     await this.save();
   }
 
-  /** Worker progress: written at once when the activity changed, else with the next heartbeat. */
+  /**
+   * Worker progress: a changed activity is written at once, or as soon as the last write is
+   * activityWriteMs old, so no step a person could see is skipped; the rest waits for the heartbeat.
+   */
   async progress(urgent: boolean): Promise<void> {
-    if (urgent && Date.now() - this.lastWrite >= activityWriteMs) await this.save();
+    if (!urgent || this.pendingWrite) return;
+    const wait = this.lastWrite + activityWriteMs - Date.now();
+    if (wait <= 0) return this.save();
+    this.pendingWrite = setTimeout(() => {
+      this.pendingWrite = undefined;
+      void this.save();
+    }, wait);
   }
 
   async end(state: TerminalState, error?: string): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.pendingWrite);
     assertTransition(this.id, this.record.status, state);
     this.record.status = state;
     this.record.ended_at = now();
