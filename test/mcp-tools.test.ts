@@ -85,7 +85,7 @@ test("a whole job through the tools: start, get, wait with progress, details, li
 
   const list = view(await mcp.call("code_worker_list_jobs", { cwd: f.repo }));
   assert.equal(list.jobs.length, 1);
-  assert.match(list.jobs[0], new RegExp(`^${started.job_id} done fast \\d+s 1f \\+1 -1$`));
+  assert.match(list.jobs[0], new RegExp(`^${started.job_id} done fast \\d+s 1f \\+1 -1 approve$`));
 
   const applied = await mcp.call("code_worker_apply_job", { job_id: started.job_id });
   assert.equal(view(applied).status, "applied");

@@ -128,7 +128,8 @@ export function fit(view: CompactResult, budget: number): CompactResult {
 export function listLine(job: JobRecord, nowMs: number): string {
   const live = liveness(job, nowMs, true);
   const changes = job.changes ? ` ${job.changes.files}f +${job.changes.insertions} -${job.changes.deletions}` : "";
-  return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}`, listLineBudget);
+  const verdict = job.status === "done" && job.verdict ? ` ${job.verdict.verdict}${job.merge && job.merge.status !== "clean" ? ` ${job.merge.status}` : ""}` : "";
+  return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}${verdict}`, listLineBudget);
 }
 
 /** What a person watching a job sees change: `working · Edit src/sum.js · 3 turns · 4s`. */

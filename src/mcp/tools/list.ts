@@ -14,7 +14,7 @@ export function registerListTool(server: McpServer, ctx: ToolContext): void {
     "code_worker_list_jobs",
     {
       title: "List jobs",
-      description: "List coding jobs, newest first, one short line each (id, status, tier, age, diffstat).",
+      description: "List coding jobs, newest first, one short line each (id, status, tier, age, diffstat, verdict).",
       inputSchema: {
         cwd: z.string().optional().describe("Only this repository's jobs"),
         status: z.enum([...activeStates, ...terminalStates]).optional(),
