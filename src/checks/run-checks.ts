@@ -1,16 +1,15 @@
 // The policy's checks, in order, in the job's worktree after the worker finished: each with its
 // own time limit and log; a check whose when_changed paths the change does not touch is skipped.
-import { join } from "node:path";
 import { checksToRun, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
 import type { EffectivePolicy } from "../policy/merge.js";
-import { runCommand } from "./run-command.js";
+import { runPolicyCommand } from "./run-command.js";
 
 export interface ChecksContext {
   worktree: string;
   logDir: string;
   home: string;
   /** Paths hidden from sandboxed checks; undefined runs them without the sandbox. */
-  sandboxHidden?: string[];
+  hidden?: string[];
   signal: AbortSignal;
   onCheck(name: string): void;
 }
@@ -25,16 +24,7 @@ export async function runChecks(policy: EffectivePolicy, files: ChangedFile[], c
       continue;
     }
     ctx.onCheck(name);
-    const result = await runCommand({
-      run: check.run,
-      cwd: join(ctx.worktree, check.cwd ?? "."),
-      timeout_s: check.timeout_s,
-      env: check.env,
-      log: join(ctx.logDir, `${name}.log`),
-      home: ctx.home,
-      sandbox: ctx.sandboxHidden ? { worktree: ctx.worktree, hidden: ctx.sandboxHidden, network: false } : undefined,
-      signal: ctx.signal,
-    });
+    const result = await runPolicyCommand(name, check, { ...ctx, network: false });
     outcomes.push({ name, outcome: result.outcome, exit_code: result.exit_code, duration_s: result.duration_s });
   }
   return outcomes;

@@ -4,7 +4,7 @@
 // private home and /tmp, no network, the key file and credential directories hidden.
 import { existsSync, statSync } from "node:fs";
 import { writeFile, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { killTree, signal } from "../os/processes.js";
 
@@ -80,6 +80,35 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   if (timedOut) return { outcome: "timeout", duration_s, tail };
   if (failedToStart) return { outcome: "error", duration_s, tail };
   return { outcome: result.exitCode === 0 ? "pass" : "fail", exit_code: result.exitCode, duration_s, tail };
+}
+
+/** Where a policy's command (a check or a setup step) runs, and what it may reach. */
+export interface CommandPlace {
+  worktree: string;
+  logDir: string;
+  home: string;
+  /** Paths hidden from the command; undefined runs it without the sandbox. */
+  hidden?: string[];
+  network: boolean;
+  signal: AbortSignal;
+}
+
+/** Runs a check or setup step from the policy in the worktree, logging to `<logDir>/<name>.log`. */
+export function runPolicyCommand(
+  name: string,
+  step: { run: string | string[]; timeout_s: number; cwd?: string; env?: Record<string, string> },
+  place: CommandPlace,
+): Promise<CommandOutcome> {
+  return runCommand({
+    run: step.run,
+    cwd: join(place.worktree, step.cwd ?? "."),
+    timeout_s: step.timeout_s,
+    env: step.env,
+    log: join(place.logDir, `${name}.log`),
+    home: place.home,
+    sandbox: place.hidden ? { worktree: place.worktree, hidden: place.hidden, network: place.network } : undefined,
+    signal: place.signal,
+  });
 }
 
 function commandLine(spec: CommandSpec): string[] {

@@ -90,7 +90,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
         worktree: job.worktree,
         logDir: store.checksDir(id),
         home: prepared.commandHome,
-        sandboxHidden: job.settings.sandbox ? prepared.hidden : undefined,
+        hidden: job.settings.sandbox ? prepared.hidden : undefined,
         signal: stopper.signal,
         onCheck: (name) => {
           job.worker = { ...job.worker!, last_activity: `check ${name}` };

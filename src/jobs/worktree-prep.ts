@@ -8,7 +8,7 @@ import { UserError } from "../errors.js";
 import { gitList, gitRun } from "../git/raw.js";
 import type { EffectivePolicy } from "../policy/merge.js";
 import { pathMatcher } from "../policy/paths.js";
-import { runCommand } from "../checks/run-command.js";
+import { runPolicyCommand } from "../checks/run-command.js";
 import type { JobRecord } from "./record.js";
 
 export interface PrepContext {
@@ -36,14 +36,12 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
   const steps = Object.entries(policy.worktree.setup);
   for (const [name, step] of steps) {
     if (ctx.signal.aborted) break;
-    const outcome = await runCommand({
-      run: step.run,
-      cwd: join(job.worktree, step.cwd ?? "."),
-      timeout_s: step.timeout_s,
-      env: step.env,
-      log: join(ctx.logDir, `${name}.log`),
+    const outcome = await runPolicyCommand(name, step, {
+      worktree: job.worktree,
+      logDir: ctx.logDir,
       home: ctx.home,
-      sandbox: job.settings.sandbox ? { worktree: job.worktree, hidden: ctx.hidden, network: true } : undefined,
+      hidden: job.settings.sandbox ? ctx.hidden : undefined,
+      network: true,
       signal: ctx.signal,
     });
     if (ctx.signal.aborted) break;
