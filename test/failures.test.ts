@@ -1,6 +1,7 @@
 // Every failure is a terminal state (or, before a job exists, an error) with one line saying what to change.
 import assert from "node:assert/strict";
-import { mkdir, symlink } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { simpleGit } from "simple-git";
@@ -8,6 +9,14 @@ import { loadConfig } from "../src/config.js";
 import { fixSumScript, say } from "../src/demo/sample.js";
 import { Engine } from "../src/jobs/engine.js";
 import { fixture, testKey } from "./helpers.js";
+
+/** A PATH directory holding git alone, so a test decides which other programs exist. */
+async function binWithGitOnly(root: string): Promise<string> {
+  const bin = join(root, "bin");
+  await mkdir(bin);
+  await symlink(execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim(), join(bin, "git"));
+  return bin;
+}
 
 test("a key the provider rejects fails the job, naming the variable, without the key", async (t) => {
   const f = await fixture(t, { scripts: { "test-fast": fixSumScript() }, providerKey: "sk-some-other-key-0000000000" });
@@ -39,15 +48,29 @@ test("a missing Claude Code binary fails the job naming CLAUDE_BIN", async (t) =
 
 test("without bubblewrap and socat a sandboxed job fails naming them and the way out", async (t) => {
   const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } } });
-  const bin = join(f.root, "bin");
-  await mkdir(bin);
-  await symlink((await import("node:child_process")).execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim(), join(bin, "git"));
+  const bin = await binWithGitOnly(f.root);
   const env = { ...f.env, PATH: bin, CODE_WORKER_SANDBOX: "on" };
   const engine = new Engine(loadConfig(env), env);
   const started = await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
   const job = await engine.wait(started.id, 30);
   assert.equal(job.status, "failed");
   assert.equal(job.error, "the worker's sandbox needs bwrap and socat (Debian: apt-get install bubblewrap socat); or set CODE_WORKER_SANDBOX=off to run without it");
+});
+
+test("a bubblewrap that the kernel refuses namespaces fails the job before the worker, saying so", async (t) => {
+  const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } } });
+  const bin = await binWithGitOnly(f.root);
+  await writeFile(join(bin, "bwrap"), "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n", { mode: 0o755 });
+  await writeFile(join(bin, "socat"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const env = { ...f.env, PATH: bin, CODE_WORKER_SANDBOX: "on" };
+  const engine = new Engine(loadConfig(env), env);
+  const job = await engine.wait((await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" })).id, 30);
+  assert.equal(job.status, "failed");
+  assert.equal(
+    job.error,
+    "bubblewrap cannot start a sandbox here (bwrap: No permissions to create new namespace); the kernel may forbid unprivileged user namespaces; or set CODE_WORKER_SANDBOX=off to run without it",
+  );
+  assert.equal(f.provider.requests.length, 0);
 });
 
 test("bad requests are refused before any job exists, each saying what to change", async (t) => {

@@ -10,7 +10,7 @@ import { loadConfig } from "../src/config.js";
 import { createSampleRepo, samplePolicy } from "../src/demo/sample.js";
 import { Engine } from "../src/jobs/engine.js";
 import { startScriptedProvider, type ProviderOptions, type ScriptedProvider } from "../src/provider/scripted-provider.js";
-import { missingSandboxPrograms } from "../src/worker/sandbox.js";
+import { sandboxProblem } from "../src/worker/sandbox.js";
 
 export const testKey = "sk-test-4f1c9e2a7b3d5e6f8a9b0c1d2e3f4a5b";
 
@@ -37,7 +37,7 @@ export interface FixtureOptions {
   policy?: string;
 }
 
-export const sandboxAvailable = (await missingSandboxPrograms()).length === 0;
+export const sandboxAvailable = (await sandboxProblem()) === undefined;
 
 export async function fixture(t: TestContext, options: FixtureOptions): Promise<Fixture> {
   const temp = await dir({ prefix: "code-worker-test-", unsafeCleanup: true });

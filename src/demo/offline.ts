@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { dir, type DirectoryResult } from "tmp-promise";
 import { startScriptedProvider, type ScriptedProvider } from "../provider/scripted-provider.js";
-import { missingSandboxPrograms } from "../worker/sandbox.js";
+import { sandboxProblem } from "../worker/sandbox.js";
 import { createSampleRepo, fixSumScript } from "./sample.js";
 
 export interface OfflineSetup {
@@ -27,7 +27,7 @@ export async function offlineSetup(prefix: string, paceMs = 0): Promise<OfflineS
   const keyFile = join(workspace.path, "provider.key");
   await writeFile(keyFile, `${offlineKey}\n`, { mode: 0o600 });
   const provider = await startScriptedProvider({ scripts: { "*": fixSumScript(paceMs) }, apiKey: offlineKey });
-  const missing = await missingSandboxPrograms();
+  const problem = await sandboxProblem();
   return {
     workspace,
     repoDir,
@@ -39,8 +39,8 @@ export async function offlineSetup(prefix: string, paceMs = 0): Promise<OfflineS
       CODE_WORKER_FAST_MODEL: "scripted-fast",
       CODE_WORKER_FAST_LABEL: "scripted",
       CODE_WORKER_THINK_MODEL: "scripted-think",
-      CODE_WORKER_SANDBOX: missing.length ? "off" : (process.env.CODE_WORKER_SANDBOX ?? "on"),
+      CODE_WORKER_SANDBOX: problem ? "off" : (process.env.CODE_WORKER_SANDBOX ?? "on"),
     },
-    ...(missing.length ? { sandboxNote: `note: ${missing.join(" and ")} not installed, so the worker runs without its sandbox (CODE_WORKER_SANDBOX=off)` } : {}),
+    ...(problem ? { sandboxNote: `note: ${problem}, so this run turns the sandbox off (CODE_WORKER_SANDBOX=off)` } : {}),
   };
 }

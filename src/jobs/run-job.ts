@@ -18,7 +18,7 @@ import type { EffectivePolicy } from "../policy/merge.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { workerCommand } from "../worker/command.js";
 import { startWorker, type RunningWorker } from "../worker/run-worker.js";
-import { existingMountNames, missingSandboxPrograms, sweepSandboxMounts } from "../worker/sandbox.js";
+import { existingMountNames, sandboxProblem, sweepSandboxMounts } from "../worker/sandbox.js";
 import { oneLine, type WorkerOutcome } from "../worker/stream.js";
 import { EventLog } from "./event-log.js";
 import { readBasePolicy } from "./job-policy.js";
@@ -233,12 +233,8 @@ function hiddenFromCommands(config: Config): string[] {
 
 async function checkSandbox(job: JobRecord): Promise<void> {
   if (!job.settings.sandbox) return;
-  const missing = await missingSandboxPrograms();
-  if (missing.length) {
-    throw new UserError(
-      `the worker's sandbox needs ${missing.join(" and ")} (Debian: apt-get install bubblewrap socat); or set CODE_WORKER_SANDBOX=off to run without it`,
-    );
-  }
+  const problem = await sandboxProblem();
+  if (problem) throw new UserError(`${problem}; or set CODE_WORKER_SANDBOX=off to run without it`);
 }
 
 /** Stops the worker past its wall-clock limit, or when the provider has gone silent with no tool running. */

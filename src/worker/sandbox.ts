@@ -3,6 +3,7 @@
 import { constants } from "node:fs";
 import { access, lstat, readdir, rm } from "node:fs/promises";
 import { delimiter, join } from "node:path";
+import { execa } from "execa";
 
 /** Top-level names Claude Code 2.1.197 mounts over in the working directory (seen in its bwrap arguments). */
 export const sandboxMountNames = [
@@ -26,6 +27,25 @@ export async function missingSandboxPrograms(path = process.env.PATH ?? ""): Pro
     if (!found) missing.push(program);
   }
   return missing;
+}
+
+/**
+ * Why the sandbox cannot run here, in one line, or undefined when it can: its programs are
+ * missing, or bubblewrap is installed but the kernel refuses it the namespaces it needs.
+ */
+export async function sandboxProblem(path = process.env.PATH ?? ""): Promise<string | undefined> {
+  const missing = await missingSandboxPrograms(path);
+  if (missing.length) return `the worker's sandbox needs ${missing.join(" and ")} (Debian: apt-get install bubblewrap socat)`;
+  if (process.platform !== "linux") return undefined;
+  const probe = await execa("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"], {
+    env: { PATH: path },
+    reject: false,
+    timeout: 10_000,
+    stdin: "ignore",
+  });
+  if (probe.exitCode === 0) return undefined;
+  const why = String(probe.stderr || probe.shortMessage || `exit ${probe.exitCode}`).trim().split("\n")[0];
+  return `bubblewrap cannot start a sandbox here (${why}); the kernel may forbid unprivileged user namespaces`;
 }
 
 /** Which of the mount names exist before the worker runs: those are the repository's own. */
