@@ -152,7 +152,7 @@ async function work(run: JobRun, prepared: Prepared, config: Config, apiKey: str
     denyWrite: await denyWritePaths(job),
     denyRead: keyFile ? [keyFile] : [],
     maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
-    instructions: instructions(job),
+    instructions: instructions(job, policy.checks),
   });
   for (const dir of ["home", "config"]) await mkdir(join(runtimeDir, dir), { recursive: true });
   await writeFile(store.file(job.id, "worker-settings.json"), JSON.stringify(command.settings, null, 1));

@@ -56,11 +56,15 @@ function contains(ancestor: string, path: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
-export function instructions(job: JobRecord): string {
+/** The system prompt's addition: where the worker is, what it may do, and how its work is judged. */
+export function instructions(job: JobRecord, checks: Record<string, { run: string | string[] }>): string {
+  const names = Object.entries(checks).map(([name, check]) => `${name} (${typeof check.run === "string" ? check.run : check.run.join(" ")})`);
   return [
     `You are a code-worker job in a git worktree (branch ${job.branch}).`,
     "Make the change the task asks for, in files under the current directory only.",
-    "Run the project's tests or checks when there are any.",
+    names.length
+      ? `When you finish, these checks run on your change and decide whether it is accepted: ${names.join("; ")}. Run them yourself first when you can.`
+      : "Run the project's tests or checks when there are any.",
     "Do not commit, push, switch branches or change git configuration: code-worker commits your changes when you finish.",
     "End with one or two sentences saying what you changed and how you checked it.",
   ].join(" ");
