@@ -125,7 +125,8 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, signal: 
   await mkdir(commandHome, { recursive: true });
   const hidden = hiddenFromCommands(config);
   await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
-  await prepareWorktree({ job, policy, worktreeInclude, logDir: join(store.dir(job.id), "setup"), home: commandHome, hidden, signal });
+  const prep = await prepareWorktree({ job, policy, worktreeInclude, logDir: join(store.dir(job.id), "setup"), home: commandHome, hidden, signal });
+  console.error(`${now()} worktree ready: ${prep.copied} ignored paths copied, ${prep.linked} linked, ${prep.setup} setup steps run`); // to runner.log
   return { policy, bin, runtimeDir, commandHome, hidden };
 }
 
