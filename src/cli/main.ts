@@ -76,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return command || flags.help ? 0 : 2;
   }
   const out = new Output(flags.json === true);
+  // Checking a policy file needs no configuration, so it works before anything is set up.
   if (command === "policy" && rest[0] === "check") return policyCheck(rest[1], out);
   const engine = new Engine(loadConfig());
   switch (command) {
@@ -103,7 +104,6 @@ async function main(argv: string[]): Promise<number> {
     case "gc":
       return gc(engine, flags, out);
     case "policy":
-      if (rest[0] === "check") return policyCheck(rest[1], out);
       if (rest[0] === "explain") return policyExplain(engine, required(rest[1], "JOB"), out);
       throw new UserError(`policy needs check or explain (see code-worker --help)`);
     default:
