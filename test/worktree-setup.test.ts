@@ -6,13 +6,14 @@ import { test } from "node:test";
 import { execa } from "execa";
 import { simpleGit } from "simple-git";
 import { fixSum, readSum, say, samplePolicy } from "../src/demo/sample.js";
-import { fixture, testKey } from "./helpers.js";
+import { fixture, sandboxAvailable, testKey } from "./helpers.js";
 
 const workerAllow = ["Read", "Glob", "Grep", "Edit", "Write", "Bash"];
 
 test("ignored files named by .worktreeinclude are copied, setup runs, and checks never see the key", async (t) => {
   const policy = samplePolicy(workerAllow)
-    .replace("checks:\n", `checks:\n  env: { run: "env; cat $KEY_FILE; test -f .env.local", env: { KEY_FILE: "KEYFILE" } }\n`)
+    // Without the sandbox nothing hides the key file from a check (only its environment is clean).
+    .replace("checks:\n", `checks:\n  env: { run: "env; ${sandboxAvailable ? "cat $KEY_FILE; " : ""}test -f .env.local", env: { KEY_FILE: "KEYFILE" } }\n`)
     .concat("worktree:\n  setup:\n    marker: { run: \"echo prepared > .setup-done\", timeout: 30s }\n");
   const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, say("Fixed.")] } }, policy: policy.replace("KEYFILE", "__KEY__") });
   // The key file's path is only known now; the policy is rewritten and committed with it.
