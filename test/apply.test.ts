@@ -56,14 +56,15 @@ test("the host changed the same lines: conflicts are named and apply changes not
   const sum = join(f.repo, "src", "sum.js");
   await writeFile(sum, (await readFile(sum, "utf8")).replace("let i = 1;", "let i = 1; // host's own fix attempt"));
   await git.add(".").commit("Host edits the same line");
-  const before = treeDigest(f.repo, (path) => /^\.git\/(objects|code-worker|logs)(\/|$)/.test(path));
+  const hostOwn = (path: string) => /^\.git\/(objects|code-worker|logs)(\/|$)/.test(path);
+  const before = treeDigest(f.repo, hostOwn);
 
   const view = compactResult(await f.engine.get(job.id), Date.now());
   assert.deepEqual(view.merge?.conflicts, { paths: ["src/sum.js"], count: 1 });
   assert.equal(view.merge?.status, "conflicts");
   assert.equal(view.next, "inspect");
   await assert.rejects(f.engine.apply(job.id), { message: /src\/sum\.js/ });
-  assert.deepEqual(treeDigest(f.repo, (path) => /^\.git\/(objects|code-worker|logs)(\/|$)/.test(path)), before);
+  assert.deepEqual(treeDigest(f.repo, hostOwn), before);
   assert.equal((await f.engine.get(job.id)).status, "done");
 });
 

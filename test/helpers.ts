@@ -95,6 +95,12 @@ export function treeDigest(dir: string, skip: (path: string) => boolean = () => 
   return digest;
 }
 
+/** The host's files, index, HEAD, config and own branches; not the objects and refs a job adds. */
+export function hostState(repo: string): Map<string, string> {
+  const jobOwned = /^\.git\/(objects|code-worker|worktrees|logs|refs\/heads\/code-worker)(\/|$)/;
+  return treeDigest(repo, (path) => jobOwned.test(path));
+}
+
 /** Paths of files under dir whose bytes contain needle. */
 export function filesContaining(dir: string, needle: string): string[] {
   const found: string[] = [];

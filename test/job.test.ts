@@ -10,7 +10,7 @@ import { fixSum, fixSumScript, readSum, sampleTask, say } from "../src/demo/samp
 import { loadConfig } from "../src/config.js";
 import { Engine } from "../src/jobs/engine.js";
 import { compactResult, resultBudget } from "../src/views/compact.js";
-import { filesContaining, fixture, sandboxAvailable, testKey, treeDigest } from "./helpers.js";
+import { filesContaining, fixture, hostState, sandboxAvailable, testKey } from "./helpers.js";
 
 test("a job edits, runs the tests and ends done with its change committed on its branch", async (t) => {
   const f = await fixture(t, { scripts: { "test-fast": fixSumScript() } });
@@ -57,12 +57,6 @@ test("a job edits, runs the tests and ends done with its change committed on its
   assert.ok(f.provider.requests.some((r) => r.path === "/v1/messages" && r.apiKey === testKey));
   assert.equal(job.settings.sandbox, sandboxAvailable);
 });
-
-/** The host's files, index, HEAD, config and own branches; not the objects and refs a job adds. */
-function hostState(repo: string): Map<string, string> {
-  const jobOwned = /^\.git\/(objects|code-worker|worktrees|logs|refs\/heads\/code-worker)(\/|$)/;
-  return treeDigest(repo, (path) => jobOwned.test(path));
-}
 
 test("a job started by one engine is seen finishing by a fresh one, as after a server restart", async (t) => {
   const f = await fixture(t, { scripts: { "test-fast": fixSumScript(150) } });

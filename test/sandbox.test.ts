@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { ScriptTurn } from "../src/provider/scripted-provider.js";
 import { bash, say } from "../src/demo/sample.js";
-import { filesContaining, fixture, sandboxAvailable, testKey, treeDigest } from "./helpers.js";
+import { filesContaining, fixture, hostState, sandboxAvailable, testKey } from "./helpers.js";
 
 const keyHead = testKey.slice(0, 12);
 /** keyHead split by shell quoting, so the command line itself does not carry it. */
@@ -27,7 +27,7 @@ test("a sandboxed worker cannot write the host checkout or git dir, nor read the
       },
     }),
   });
-  const before = treeDigest(f.repo, (path) => /^\.git\/(objects|code-worker|worktrees|logs|refs\/heads\/code-worker)(\/|$)/.test(path));
+  const before = hostState(f.repo);
   const started = await f.engine.start({ cwd: f.repo, task: "Escape.", tier: "fast" });
   const job = await f.engine.wait(started.id, 120);
   assert.equal(job.status, "done", job.error);
@@ -35,7 +35,7 @@ test("a sandboxed worker cannot write the host checkout or git dir, nor read the
   assert.ok(!existsSync(join(f.repo, "pwned.txt")));
   assert.ok(!existsSync(join(f.repo, "written.txt")));
   assert.ok(!existsSync(join(f.repo, ".git", "refs", "heads", "pwned")));
-  assert.deepEqual(treeDigest(f.repo, (path) => /^\.git\/(objects|code-worker|worktrees|logs|refs\/heads\/code-worker)(\/|$)/.test(path)), before);
+  assert.deepEqual(hostState(f.repo), before);
 
   // The redactor would hide a leak from the files; the raw tool results must not have had the key to hide.
   const events = await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "events.jsonl"), "utf8");

@@ -2,7 +2,7 @@
 import { execa } from "execa";
 import { UserError } from "../errors.js";
 import { claudeBinary } from "../worker/claude-bin.js";
-import { missingSandboxPrograms, sandboxProblem } from "../worker/sandbox.js";
+import { bubblewrapRefusal, missingSandboxPrograms } from "../worker/sandbox.js";
 import { envValue, fail, pass, type Check, type Env } from "./check.js";
 
 /** `claude --version` answers in well under a second; this only stops a wedged binary. */
@@ -53,7 +53,7 @@ export async function sandboxCheck(env: Env): Promise<Check> {
   if (process.platform !== "linux") return pass(`sandbox: nothing to install on ${process.platform}`);
   const missing = await missingSandboxPrograms(env.PATH ?? "");
   if (!missing.length) {
-    const problem = await sandboxProblem(env.PATH ?? "");
+    const problem = await bubblewrapRefusal(env.PATH ?? "");
     if (!problem) return pass("sandbox: bwrap and socat found, and bubblewrap can start a sandbox");
     return fail(problem, "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the distribution's AppArmor rule for bwrap), or set CODE_WORKER_SANDBOX=off");
   }

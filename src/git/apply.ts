@@ -2,11 +2,11 @@
 // files), or throwing the job's branch away. Every refusal comes before anything is written and
 // says in one line why and what to do.
 import { UserError } from "../errors.js";
-import type { CommitMessage } from "./commit.js";
+import { fallbackIdentity, messageArgs, type CommitMessage } from "./commit.js";
 import { occupiedPaths, readHostCheckout, uncommittedWork } from "./host.js";
 import { moveHost, writeWorkingTree } from "./host-update.js";
 import { jobCommits, mergeChange, mergeCommits, short } from "./merge.js";
-import { gitList, gitRun, resolveAll } from "./raw.js";
+import { gitList, resolveAll } from "./raw.js";
 import { gitWithoutHooks } from "./repo.js";
 import { removeWorktree } from "./worktree.js";
 
@@ -38,13 +38,6 @@ interface TreeChange {
   added: string[];
   deleted: Set<string>;
 }
-
-const fallbackIdentity = {
-  GIT_AUTHOR_NAME: "code-worker",
-  GIT_AUTHOR_EMAIL: "code-worker@localhost",
-  GIT_COMMITTER_NAME: "code-worker",
-  GIT_COMMITTER_EMAIL: "code-worker@localhost",
-};
 
 export async function applyJob(req: ApplyRequest): Promise<ApplyResult> {
   const { hostRoot: root, branch, mode } = req;
@@ -114,13 +107,9 @@ async function refuseToOverwrite(root: string, change: TreeChange): Promise<void
 }
 
 async function commitTree(root: string, tree: string, parents: string[], message: CommitMessage): Promise<string> {
-  // The host's own identity when it has one: the commit lands in the host's history. Asked through
-  // the same execa environment as commit-tree, so the answer holds for the command that relies on it.
-  const configured = (await gitRun(root, ["config", "user.email"])).stdout.trim();
-  const trailers = Object.entries(message.trailers).map(([key, value]) => `${key}: ${value}`).join("\n");
-  const paragraphs = [message.subject, message.body, trailers].filter((p): p is string => Boolean(p));
-  const args = ["commit-tree", "--no-gpg-sign", ...parents.flatMap((p) => ["-p", p]), ...paragraphs.flatMap((p) => ["-m", p]), tree];
-  return gitWithoutHooks(root, args, configured ? {} : fallbackIdentity);
+  // The host's own identity when it has one: the commit lands in the host's history.
+  const args = ["commit-tree", "--no-gpg-sign", ...parents.flatMap((p) => ["-p", p]), ...messageArgs(message), tree];
+  return gitWithoutHooks(root, args, await fallbackIdentity(root));
 }
 
 /** The checkout that has `ref` checked out, if any. */

@@ -3,6 +3,8 @@
 // answer, not a failure). Hooks are always off: they belong to the host's own work.
 import { execa } from "execa";
 
+const noHooks = ["-c", "core.hooksPath=/dev/null"];
+
 export interface GitRun {
   exitCode: number;
   stdout: string;
@@ -16,7 +18,7 @@ export interface GitRunOptions {
 }
 
 export async function gitRun(dir: string, args: string[], { env = {}, input }: GitRunOptions = {}): Promise<GitRun> {
-  const result = await execa("git", ["-c", "core.hooksPath=/dev/null", ...args], {
+  const result = await execa("git", [...noHooks, ...args], {
     cwd: dir,
     env,
     ...(input === undefined ? { stdin: "ignore" as const } : { input }),
@@ -51,7 +53,7 @@ export function firstLine(text: string): string {
 
 /** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
 export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
-  const result = await execa("git", ["-c", "core.hooksPath=/dev/null", ...args], { cwd: dir, stdin: "ignore", encoding: "buffer", reject: false });
+  const result = await execa("git", [...noHooks, ...args], { cwd: dir, stdin: "ignore", encoding: "buffer", reject: false });
   if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(Buffer.from(result.stderr).toString("utf8"))}`);
   return Buffer.from(result.stdout);
 }

@@ -2,7 +2,7 @@
 // job state of its own: everything is read from the job store on each call, so a restarted server
 // (or a second one) sees every job, running or finished.
 import { constants } from "node:fs";
-import { access, readFile, writeFile } from "node:fs/promises";
+import { access, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
@@ -16,6 +16,7 @@ import { launchRunner } from "./launch.js";
 import { isTerminal, type CancelReason, type JobRecord, type JobState } from "./record.js";
 import { JobStore } from "./store.js";
 import { chooseTier } from "./tier.js";
+import { jobDetail, type Detail, type DetailKind } from "./details.js";
 import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, type ApplyOptions } from "./settle.js";
 
 export interface StartRequest {
@@ -41,6 +42,8 @@ const cancelWaitMs = 15_000;
 const pollMs = 250;
 /** Ended jobs older than this are cleaned whenever a job starts (code-worker gc does it on demand). */
 export const autoGcAfterS = 14 * 86_400;
+/** Automatic cleaning reads every record, so it runs at most this often, not on every start. */
+const autoGcEveryMs = 3_600_000;
 
 export class Engine {
   private readonly index: JobIndex;
@@ -93,24 +96,27 @@ export class Engine {
     await store.create(record, task);
     launchRunner(store, id, this.env);
     const started = await this.awaitClaim(store, id);
-    await this.gc(autoGcAfterS).catch(() => undefined); // housekeeping must never fail a start
+    await this.autoGc().catch(() => undefined); // housekeeping must never fail a start
     return started;
   }
 
-  /** The record as it is now: a dead runner's job marked lost, a done job's merge status fresh. */
   async get(id: string): Promise<JobRecord> {
-    const store = await this.index.locate(assertJobId(id));
-    return freshMerge(store, await this.reconcile(store, await store.read(id)));
+    return (await this.locate(id)).job;
   }
 
   async apply(id: string, options: ApplyOptions = {}): Promise<JobRecord> {
-    const store = await this.index.locate(assertJobId(id));
-    return applyDoneJob(store, await this.get(id), options);
+    const { store, job } = await this.locate(id);
+    return applyDoneJob(store, job, options);
   }
 
   async discard(id: string): Promise<JobRecord> {
-    const store = await this.index.locate(assertJobId(id));
-    return discardEndedJob(store, await this.get(id));
+    const { store, job } = await this.locate(id);
+    return discardEndedJob(store, job);
+  }
+
+  async detail(id: string, what: DetailKind, path?: string, maxBytes?: number): Promise<Detail> {
+    const { store, job } = await this.locate(id);
+    return jobDetail(store, job, what, path, maxBytes);
   }
 
   /** Cleans ended jobs older than the limit (see collectable); returns what it cleaned. */
@@ -138,6 +144,20 @@ export class Engine {
       .filter((r) => !filter.status || r.status === filter.status)
       .sort((a, b) => b.created_at.localeCompare(a.created_at))
       .slice(0, filter.limit ?? Infinity);
+  }
+
+  private async autoGc(): Promise<void> {
+    const stamp = join(this.config.home, "gc-at");
+    const last = await stat(stamp).then((s) => s.mtimeMs, () => 0);
+    if (Date.now() - last < autoGcEveryMs) return;
+    await writeFile(stamp, now());
+    await this.gc(autoGcAfterS);
+  }
+
+  /** The job's store and its record as it is now: a dead runner's job marked lost, a done job's merge status fresh. */
+  private async locate(id: string): Promise<{ store: JobStore; job: JobRecord }> {
+    const store = await this.index.locate(assertJobId(id));
+    return { store, job: await freshMerge(store, await this.reconcile(store, await store.read(id))) };
   }
 
   /** Asks the runner to stop and waits (bounded) until it has recorded the end. */

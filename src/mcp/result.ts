@@ -3,10 +3,19 @@
 // the one line that says what to change; nothing reaches the host as a stack trace.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { UserError } from "../errors.js";
+import { runnerAlive } from "../jobs/engine.js";
+import type { JobRecord } from "../jobs/record.js";
+import { jobView, progressLine } from "../views/compact.js";
 import { oneLine } from "../worker/stream.js";
 
 export function structured(value: object, line: string): CallToolResult {
   return { structuredContent: value as Record<string, unknown>, content: [{ type: "text", text: line }] };
+}
+
+/** A job as get_job shows it: liveness while it runs, the compact result once it has ended. */
+export function jobResult(job: JobRecord): CallToolResult {
+  const now = Date.now();
+  return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
 }
 
 export function failure(message: string): CallToolResult {

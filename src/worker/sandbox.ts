@@ -36,6 +36,11 @@ export async function missingSandboxPrograms(path = process.env.PATH ?? ""): Pro
 export async function sandboxProblem(path = process.env.PATH ?? ""): Promise<string | undefined> {
   const missing = await missingSandboxPrograms(path);
   if (missing.length) return `the worker's sandbox needs ${missing.join(" and ")} (Debian: apt-get install bubblewrap socat)`;
+  return bubblewrapRefusal(path);
+}
+
+/** Why an installed bubblewrap cannot start a sandbox here, or undefined when it can. */
+export async function bubblewrapRefusal(path = process.env.PATH ?? ""): Promise<string | undefined> {
   if (process.platform !== "linux") return undefined;
   const probe = await execa("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"], {
     env: { PATH: path },

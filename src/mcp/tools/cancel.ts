@@ -1,9 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { runnerAlive } from "../../jobs/engine.js";
-import { jobView, progressLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
-import { guarded, structured } from "../result.js";
+import { guarded, jobResult } from "../result.js";
 import { cancelReason, jobId, jobViewSchema } from "../schemas.js";
 
 export function registerCancelTool(server: McpServer, ctx: ToolContext): void {
@@ -20,8 +18,7 @@ export function registerCancelTool(server: McpServer, ctx: ToolContext): void {
     (args) =>
       guarded(ctx.log, async () => {
         const job = await ctx.engine().cancel(args.job_id, args.reason, args.note);
-        const now = Date.now();
-        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+        return jobResult(job);
       }),
   );
 }

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { defaultDetailBytes, detailKinds, jobDetail, maxDetailBytes } from "../../jobs/details.js";
+import { defaultDetailBytes, detailKinds, maxDetailBytes } from "../../jobs/details.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
 import { detailShape, jobId } from "../schemas.js";
@@ -22,11 +22,9 @@ export function registerDetailsTool(server: McpServer, ctx: ToolContext): void {
     },
     (args) =>
       guarded(ctx.log, async () => {
-        const engine = ctx.engine();
-        const job = await engine.get(args.job_id);
-        const detail = await jobDetail(await engine.store(args.job_id), job, args.what, args.path, args.max_bytes);
+        const detail = await ctx.engine().detail(args.job_id, args.what, args.path, args.max_bytes);
         const cut = detail.truncated_bytes ? `, ${detail.truncated_bytes} bytes cut` : "";
-        return structured(detail, `${args.what} of ${job.id}: ${detail.bytes} bytes${cut}`);
+        return structured(detail, `${args.what} of ${detail.job_id}: ${detail.bytes} bytes${cut}`);
       }),
   );
 }

@@ -1,8 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { runnerAlive } from "../../jobs/engine.js";
-import { jobView, progressLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
-import { guarded, structured } from "../result.js";
+import { guarded, jobResult } from "../result.js";
 import { jobId, jobViewSchema } from "../schemas.js";
 
 export function registerGetJobTool(server: McpServer, ctx: ToolContext): void {
@@ -19,8 +17,7 @@ export function registerGetJobTool(server: McpServer, ctx: ToolContext): void {
     (args) =>
       guarded(ctx.log, async () => {
         const job = await ctx.engine().get(args.job_id);
-        const now = Date.now();
-        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+        return jobResult(job);
       }),
   );
 }

@@ -1,9 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { runnerAlive } from "../../jobs/engine.js";
-import { jobView, progressLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
-import { guarded, structured } from "../result.js";
+import { guarded, jobResult } from "../result.js";
 import { jobViewSchema, startInput } from "../schemas.js";
 import { maxWaitS } from "./wait.js";
 
@@ -33,8 +31,7 @@ export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void 
         });
         // The deadline counts from the call, so starting the job cannot push it past 240 s.
         const job = await engine.wait(started.id, Math.max(0, (deadline - Date.now()) / 1000), undefined, extra.signal);
-        const now = Date.now();
-        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+        return jobResult(job);
       }),
   );
 }

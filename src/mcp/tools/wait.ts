@@ -1,9 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { runnerAlive } from "../../jobs/engine.js";
-import { jobView, progressLine } from "../../views/compact.js";
+import { progressLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
-import { guarded, structured } from "../result.js";
+import { guarded, jobResult } from "../result.js";
 import { jobId, jobViewSchema } from "../schemas.js";
 
 /** Hosts time tool calls out at 300 s by default; a wait always returns well before. */
@@ -36,8 +35,7 @@ export function registerWaitTool(server: McpServer, ctx: ToolContext): void {
           },
           extra.signal,
         );
-        const now = Date.now();
-        return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
+        return jobResult(job);
       }),
   );
 }
