@@ -182,7 +182,7 @@ export class Engine {
     let seen = "";
     for (;;) {
       const record = await this.get(id);
-      const key = `${record.status}|${record.worker?.last_activity}|${record.worker?.turns}`;
+      const key = `${record.status}|${record.worker?.last_activity ?? ""}|${record.worker?.turns ?? 0}`;
       if (key !== seen) {
         seen = key;
         onChange?.(record);
