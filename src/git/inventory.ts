@@ -1,19 +1,25 @@
 // The facts a policy judges, read from git after the commit step: every changed path with its
 // status, line counts, binary-ness (git's own test, which honours .gitattributes), mode, size,
-// symlink target and added lines. Read from the job branch's commits, never from the worktree.
+// symlink target, the links that now resolve outside the repository, and added lines. Read from the
+// job branch's commits, never from the worktree.
 import { posix } from "node:path";
 import { parsePatch } from "diff";
 import { packageDepsChanged } from "../policy/lockfiles.js";
 import type { ChangedFile } from "../policy/evaluate.js";
+import { escapingLinks } from "./link-resolution.js";
 import { gitList, gitRun } from "./raw.js";
+import { readTreeLinks } from "./tree-links.js";
 
 /** Longer added lines are cut: secret patterns are short, and a minified file must not cost memory. */
 const addedLineMax = 4096;
+
+const linkMode = "120000";
 
 interface RawEntry {
   status: ChangedFile["status"];
   path: string;
   oldPath?: string;
+  oldMode: string;
   newMode: string;
   newBlob: string;
 }
@@ -28,7 +34,14 @@ export async function changeInventory(root: string, base: string, head: string):
   const entries = parseRaw(raw);
   const counts = parseNumstat(numstat);
   const added = addedLinesByFile(patch.stdout);
-  const sizes = await blobSizes(root, entries.filter((e) => e.status !== "deleted").map((e) => e.newBlob));
+  // Where a link leads depends on every link of the tree, so both trees are read, but only when
+  // the change touches a link: otherwise no link of the tree can land anywhere new.
+  const touchingLinks = entries.filter((entry) => entry.oldMode === linkMode || entry.newMode === linkMode);
+  const [sizes, trees] = await Promise.all([
+    blobSizes(root, entries.filter((e) => e.status !== "deleted").map((e) => e.newBlob)),
+    touchingLinks.length ? Promise.all([readTreeLinks(root, base), readTreeLinks(root, head)]) : undefined,
+  ]);
+  const escaping = new Map(trees ? escapingLinks(trees[0], trees[1], touchingLinks).map((links, i) => [touchingLinks[i]!, links]) : []);
 
   return Promise.all(
     entries.map(async (entry, i): Promise<ChangedFile> => {
@@ -37,7 +50,8 @@ export async function changeInventory(root: string, base: string, head: string):
       if (entry.oldPath) file.oldPath = entry.oldPath;
       if (entry.status !== "deleted") file.size = sizes.get(entry.newBlob);
       if (!count.binary && entry.status !== "deleted") file.addedLines = added[i] ?? [];
-      if (entry.newMode === "120000") file.symlinkTarget = (await gitRun(root, ["cat-file", "blob", entry.newBlob])).stdout;
+      if (entry.newMode === linkMode) file.symlinkTarget = trees?.[1].links.get(entry.path);
+      if (escaping.has(entry)) file.escapingLinks = escaping.get(entry);
       if (posix.basename(entry.path) === "package.json") {
         const before = entry.status === "added" ? undefined : await showFile(root, base, entry.oldPath ?? entry.path);
         const after = entry.status === "deleted" ? undefined : await showFile(root, head, entry.path);
@@ -52,14 +66,14 @@ export async function changeInventory(root: string, base: string, head: string):
 function parseRaw(fields: string[]): RawEntry[] {
   const entries: RawEntry[] = [];
   for (let i = 0; i < fields.length; ) {
-    const [, newMode, , newBlob, code] = fields[i]!.slice(1).split(" ");
+    const [oldMode, newMode, , newBlob, code] = fields[i]!.slice(1).split(" ");
     const letter = code![0]!;
     if (letter === "R" || letter === "C") {
-      entries.push({ status: letter === "R" ? "renamed" : "added", oldPath: letter === "R" ? fields[i + 1] : undefined, path: fields[i + 2]!, newMode: newMode!, newBlob: newBlob! });
+      entries.push({ status: letter === "R" ? "renamed" : "added", oldPath: letter === "R" ? fields[i + 1] : undefined, path: fields[i + 2]!, oldMode: oldMode!, newMode: newMode!, newBlob: newBlob! });
       i += 3;
     } else {
       const status = letter === "A" ? "added" : letter === "D" ? "deleted" : "modified";
-      entries.push({ status, path: fields[i + 1]!, newMode: newMode!, newBlob: newBlob! });
+      entries.push({ status, path: fields[i + 1]!, oldMode: oldMode!, newMode: newMode!, newBlob: newBlob! });
       i += 2;
     }
   }

@@ -21,6 +21,12 @@ export interface ChangedFile {
   /** Bytes of the new blob of an added or modified file. */
   size?: number;
   symlinkTarget?: string;
+  /**
+   * Set when a side of the change is a symlink: the head tree's links that resolve outside the
+   * repository because of it, following every link on the way as a checkout would. Its own path
+   * when it is such a link, and unchanged links that escape only since this change.
+   */
+  escapingLinks?: string[];
   /** Added lines of text files, for the secrets rules. */
   addedLines?: { line: number; text: string }[];
   /** package.json only, from `packageDepsChanged`; undefined counts as changed. */

@@ -88,8 +88,8 @@ export function ruleFinding(rule: EffectiveRule, files: ChangedFile[], checks: C
       return { text: `${ran} of ${configured.length} checks ran, at least ${rule.params.min} needed`, facts: true, items: [], paths: [] };
     }
     case "symlinks": {
-      const links = files.filter((file) => file.mode === "120000" && file.status !== "deleted" && escapes(file.path, file.symlinkTarget));
-      return listed("symlink points outside the repository", links.map((file) => file.path));
+      const escaping = files.flatMap((file) => file.escapingLinks ?? (file.mode === "120000" && file.status !== "deleted" && escapes(file.path, file.symlinkTarget) ? [file.path] : []));
+      return listed("symlink points outside the repository", escaping);
     }
     case "submodules":
       return listed("submodule pointer changed", files.filter((file) => file.mode === "160000").map((file) => file.path));
@@ -155,7 +155,10 @@ function secrets(params: RuleParams<"secrets">, files: ChangedFile[]): Finding |
   };
 }
 
-/** Lexically: an absolute target, or one whose ".." climbs above the root; unknown targets count. */
+/**
+ * For facts without `escapingLinks`: lexically, an absolute target or one whose ".." climbs above
+ * the root; unknown targets count.
+ */
 function escapes(path: string, target: string | undefined): boolean {
   if (target === undefined || target.startsWith("/")) return true;
   const resolved = posix.normalize(posix.join(posix.dirname(path), target));
