@@ -85,7 +85,7 @@ test("discard leaves no worktree, no branch and no stray files; gc spares runnin
   const f = await fixture(t, {
     scripts: {
       "test-fast": fixSumScript(),
-      "test-think": { turns: [readSum, bash("sleep 1313")], fallback: say("Done.") },
+      "test-think": { turns: [readSum, bash("true; sleep 1313")], fallback: say("Done.") },
     },
   });
   const git = simpleGit(f.repo);

@@ -54,7 +54,8 @@ test("without bubblewrap and socat a sandboxed job fails naming them and the way
   const started = await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
   const job = await engine.wait(started.id, 30);
   assert.equal(job.status, "failed");
-  assert.equal(job.error, "the worker's sandbox needs bwrap and socat (Debian: apt-get install bubblewrap socat); or set CODE_WORKER_SANDBOX=off to run without it");
+  const needed = process.getuid!() === 0 ? "bwrap and socat and setpriv (Debian: apt-get install bubblewrap socat util-linux)" : "bwrap and socat (Debian: apt-get install bubblewrap socat)";
+  assert.equal(job.error, `the worker's sandbox needs ${needed}; or set CODE_WORKER_SANDBOX=off to run without it`);
 });
 
 test("a bubblewrap that the kernel refuses namespaces fails the job before the worker, saying so", async (t) => {
@@ -62,6 +63,7 @@ test("a bubblewrap that the kernel refuses namespaces fails the job before the w
   const bin = await binWithGitOnly(f.root);
   await writeFile(join(bin, "bwrap"), "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n", { mode: 0o755 });
   await writeFile(join(bin, "socat"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  await writeFile(join(bin, "setpriv"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
   const env = { ...f.env, PATH: bin, CODE_WORKER_SANDBOX: "on" };
   const engine = new Engine(loadConfig(env), env);
   const job = await engine.wait((await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" })).id, 30);

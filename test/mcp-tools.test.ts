@@ -152,7 +152,7 @@ test("views stay within budget on a job whose worker read a large file and ran a
 });
 
 test("run_patch returns the result of a quick job, and the running view past its deadline", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, bash("sleep 6"), say("Slow but done.")] }, "*": fixSumScript() } });
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, bash("true; sleep 6"), say("Slow but done.")] }, "*": fixSumScript() } });
   const mcp = await connect(t, f.env);
   const slow = view(await mcp.call("code_worker_run_patch", { cwd: f.repo, task: "Look slowly.", deadline_s: 5 }));
   assert.ok(["working", "preparing"].includes(slow.status), slow.status);

@@ -32,7 +32,7 @@ test("a change to a protected path is sent to review, naming the rule", async (t
 });
 
 test("a change to a forbidden path is rejected", async (t) => {
-  const { view } = await runJob(t, [write("config/.env", "TOKEN=1\n")]);
+  const { view } = await runJob(t, [write("config/server.pem", "not a key\n")]);
   assert.equal(view.policy?.verdict, "reject");
   assert.match(view.policy!.reasons[0]!, /^forbidden-paths: /);
   assert.equal(view.next, "discard");
@@ -62,7 +62,7 @@ test("a job is judged by the base commit's policy, not the worker's edits nor th
   const f = await fixture(t, {
     scripts: {
       "test-fast": {
-        turns: [readSum, fixSum, bash(`node -e 'require("fs").writeFileSync(".code-worker/policy.yaml", ${JSON.stringify(loose)})'`), write("config/.env", "SECRET=1\n"), say("Done.")],
+        turns: [readSum, fixSum, bash(`node -e 'require("fs").writeFileSync(".code-worker/policy.yaml", ${JSON.stringify(loose)})'`), write("config/server.pem", "not a key\n"), say("Done.")],
       },
     },
   });
@@ -73,7 +73,7 @@ test("a job is judged by the base commit's policy, not the worker's edits nor th
 
   assert.equal(view.policy?.verdict, "reject");
   const reasons = view.policy!.reasons.join("\n");
-  assert.match(reasons, /forbidden-paths: .*config\/\.env/);
+  assert.match(reasons, /forbidden-paths: .*config\/server\.pem/);
   assert.equal(job.policy_sources, (await readBasePolicy(f.repo, job.base.commit)).policy.sources);
   // The floor keeps the worker's hands off the policy; had it got through, the floor would flag it.
   const changed = await simpleGit(f.repo).raw(["diff", "--name-only", `${job.base.commit}..${job.branch}`]);

@@ -262,6 +262,7 @@ test("every file in policies/ loads, and no policy means builtin:strict plus the
     "floor-git-config:protected-paths:review",
     "floor-secrets:secrets:reject",
     "floor-symlinks:symlinks:reject",
+    "floor-file-size:max-file-size:reject",
     "floor-submodules:submodules:review",
   ]);
   assert.ok(strict.worker.deny.includes("Bash(git push:*)") && strict.worker.deny.includes("Edit(.code-worker/**)"));

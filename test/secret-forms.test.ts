@@ -122,10 +122,10 @@ test("redactFiles rewrites the files holding a form and leaves the others and th
     ["clean.txt", "nothing here", "nothing here"],
   ];
   for (const [path, content] of files) await writeFile(join(tmp.path, path), content);
-  await redactFiles(tmp.path, key, redactor(key));
+  await redactFiles(tmp.path, new SecretScanner([key]));
   for (const [path, , expected] of files) {
     const actual = await readFile(join(tmp.path, path));
     assert.deepEqual(actual, Buffer.from(expected), path);
   }
-  await redactFiles(join(tmp.path, "missing"), key);
+  await redactFiles(join(tmp.path, "missing"), new SecretScanner([key]));
 });

@@ -46,7 +46,7 @@ test("a runner killed with SIGKILL is reported lost, and its orphaned worker is 
 });
 
 test("a worker past its time limit is stopped and the job timed out, partial work kept", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("sleep 1309")], fallback: say("Done.") } } });
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("true; sleep 1309")], fallback: say("Done.") } } });
   const started = await f.engine.start({ cwd: f.repo, task: "Fix sum slowly.", tier: "fast", timeoutS: 10 });
   const job = await f.engine.wait(started.id, 60);
   assert.equal(job.status, "timed_out");

@@ -2,15 +2,9 @@
 // own time limit and log; a check whose when_changed paths the change does not touch is skipped.
 import { checksToRun, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
 import type { EffectivePolicy } from "../policy/merge.js";
-import { runPolicyCommand } from "./run-command.js";
+import { runPolicyCommand, type CommandPlace } from "./run-command.js";
 
-export interface ChecksContext {
-  worktree: string;
-  logDir: string;
-  home: string;
-  /** Paths hidden from sandboxed checks; undefined runs them without the sandbox. */
-  hidden?: string[];
-  signal: AbortSignal;
+export interface ChecksContext extends Omit<CommandPlace, "network"> {
   onCheck(name: string): void;
 }
 

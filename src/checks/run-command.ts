@@ -1,11 +1,13 @@
 // Runs one check or setup command in a job's worktree: its own process group, a scrubbed
-// environment (never the provider key), a time limit, and its output kept (capped) in a log. With
-// the sandbox on it runs under bubblewrap: the whole filesystem read-only but the worktree and a
-// private home and /tmp, no network, the key file and credential directories hidden.
-import { existsSync, statSync } from "node:fs";
+// environment (never the provider key), a time limit, and its output kept (capped, redacted) in a
+// log. With the sandbox on it runs in the job's OS confinement (os/confine.ts): the worktree and a
+// private home writable, the system read-only, nothing of the host's home, state or key; checks get
+// no network, setup steps (from the base commit's policy) do.
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
+import type { Redact } from "../jobs/redact.js";
+import { confinedArgv, type Confinement } from "../os/confine.js";
 import { killTree, signal } from "../os/processes.js";
 
 export interface CommandSpec {
@@ -16,8 +18,10 @@ export interface CommandSpec {
   log: string;
   /** A writable home for the command (caches, config), private to the job. */
   home: string;
-  /** Setup commands come from the base commit's policy and may fetch; checks run worker-edited code and may not. */
-  sandbox?: { worktree: string; hidden: string[]; network: boolean };
+  /** The confinement it runs in (its cwd is this spec's); undefined runs it unconfined. */
+  confinement?: Omit<Confinement, "cwd">;
+  /** Applied to the output before it is logged or returned. */
+  redact: Redact;
   /** Aborting ends the command like a timeout does (the job was cancelled). */
   signal?: AbortSignal;
 }
@@ -71,6 +75,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   if (child.pid) signal(-child.pid, "SIGKILL"); // background leftovers of a command that exited
 
   const duration_s = Math.round((Date.now() - started) / 100) / 10;
+  output = spec.redact(output);
   const header = cut ? `[first ${cut} bytes of output cut]\n` : "";
   const failedToStart = result.failed && result.exitCode === undefined && !timedOut;
   const footer = timedOut ? `\n[stopped after ${spec.timeout_s}s]` : failedToStart ? `\n[could not start: ${result.shortMessage}]` : `\n[exit ${result.exitCode}]`;
@@ -87,9 +92,10 @@ export interface CommandPlace {
   worktree: string;
   logDir: string;
   home: string;
-  /** Paths hidden from the command; undefined runs it without the sandbox. */
-  hidden?: string[];
+  /** The confinement, network aside; undefined runs the command unconfined. */
+  confinement?: Omit<Confinement, "cwd" | "network">;
   network: boolean;
+  redact: Redact;
   signal: AbortSignal;
 }
 
@@ -106,33 +112,15 @@ export function runPolicyCommand(
     env: step.env,
     log: join(place.logDir, `${name}.log`),
     home: place.home,
-    sandbox: place.hidden ? { worktree: place.worktree, hidden: place.hidden, network: place.network } : undefined,
+    confinement: place.confinement && { ...place.confinement, network: place.network ? "host" : "none" },
+    redact: place.redact,
     signal: place.signal,
   });
 }
 
 function commandLine(spec: CommandSpec): string[] {
   const command = typeof spec.run === "string" ? ["/bin/sh", "-c", spec.run] : spec.run;
-  if (!spec.sandbox) return command;
-  const { worktree, hidden, network } = spec.sandbox;
-  const hide = hidden.filter((path) => existsSync(path)).flatMap((path) => (statSync(path).isDirectory() ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]));
-  return [
-    "bwrap",
-    "--ro-bind", "/", "/",
-    "--dev", "/dev",
-    "--proc", "/proc",
-    "--tmpfs", "/tmp",
-    ...hide,
-    "--bind", spec.home, spec.home,
-    "--bind", worktree, worktree,
-    "--unshare-all",
-    ...(network ? ["--share-net"] : []),
-    "--die-with-parent",
-    "--new-session",
-    "--chdir", spec.cwd,
-    "--",
-    ...command,
-  ];
+  return spec.confinement ? confinedArgv({ ...spec.confinement, cwd: spec.cwd }, command) : command;
 }
 
 /** Only what a build or test needs; nothing of the runner's own environment, the key least of all. */
@@ -141,7 +129,7 @@ function commandEnv(spec: CommandSpec): Record<string, string> {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     LANG: process.env.LANG ?? "C.UTF-8",
     HOME: spec.home,
-    TMPDIR: spec.sandbox ? "/tmp" : spec.home,
+    TMPDIR: spec.confinement ? "/tmp" : spec.home,
     CI: "true",
     ...spec.env,
   };

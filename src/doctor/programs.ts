@@ -2,14 +2,11 @@
 import { execa } from "execa";
 import { UserError } from "../errors.js";
 import { claudeBinary } from "../worker/claude-bin.js";
-import { bubblewrapRefusal, missingSandboxPrograms } from "../worker/sandbox.js";
+import { bubblewrapRefusal, missingSandboxPrograms, sandboxPrograms } from "../worker/sandbox.js";
 import { envValue, fail, pass, type Check, type Env } from "./check.js";
 
 /** `claude --version` answers in well under a second; this only stops a wedged binary. */
 const versionTimeoutMs = 15_000;
-
-/** Debian package of each sandbox program. */
-const sandboxPackages: Record<string, string> = { bwrap: "bubblewrap", socat: "socat" };
 
 export function nodeCheck(version = process.versions.node): Check {
   if (atLeast(version, 20, 0)) return pass(`node ${version} (>= 20)`);
@@ -48,19 +45,19 @@ export async function claudeCheck(env: Env): Promise<Check> {
 
 export async function sandboxCheck(env: Env): Promise<Check> {
   if (envValue(env, "CODE_WORKER_SANDBOX") === "off") {
-    return pass("sandbox off (CODE_WORKER_SANDBOX=off): the worker's commands run unsandboxed and can see the key");
+    return pass("sandbox off (CODE_WORKER_SANDBOX=off): the worker runs unconfined and can read the key file and write wherever you can");
   }
   if (process.platform !== "linux") return pass(`sandbox: nothing to install on ${process.platform}`);
   const missing = await missingSandboxPrograms(env.PATH ?? "");
   if (!missing.length) {
     const problem = await bubblewrapRefusal(env.PATH ?? "");
-    if (!problem) return pass("sandbox: bwrap and socat found, and bubblewrap can start a sandbox");
+    if (!problem) return pass(`sandbox: ${sandboxPrograms().map(({ program }) => program).join(", ")} found, and bubblewrap can start a sandbox`);
     return fail(problem, "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the distribution's AppArmor rule for bwrap), or set CODE_WORKER_SANDBOX=off");
   }
-  const packages = missing.map((program) => sandboxPackages[program] ?? program).join(" ");
+  const packages = sandboxPrograms().filter(({ program }) => missing.includes(program)).map(({ pkg }) => pkg).join(" ");
   return fail(
     `sandbox programs missing: ${missing.join(", ")} (jobs fail until they are installed)`,
-    `sudo apt-get install ${packages}   (or set CODE_WORKER_SANDBOX=off, and the worker's commands can see the key)`,
+    `sudo apt-get install ${packages}   (or set CODE_WORKER_SANDBOX=off, and the worker runs unconfined)`,
   );
 }
 

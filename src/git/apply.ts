@@ -2,7 +2,7 @@
 // files), or throwing the job's branch away. Every refusal comes before anything is written and
 // says in one line why and what to do.
 import { UserError } from "../errors.js";
-import { fallbackIdentity, messageArgs, type CommitMessage } from "./commit.js";
+import { identityEnv, messageArgs, userIdentity, type CommitMessage } from "./commit.js";
 import { occupiedPaths, readHostCheckout, uncommittedWork } from "./host.js";
 import { moveHost, writeWorkingTree } from "./host-update.js";
 import { jobCommits, mergeChange, mergeCommits, short } from "./merge.js";
@@ -109,7 +109,8 @@ async function refuseToOverwrite(root: string, change: TreeChange): Promise<void
 async function commitTree(root: string, tree: string, parents: string[], message: CommitMessage): Promise<string> {
   // The host's own identity when it has one: the commit lands in the host's history.
   const args = ["commit-tree", "--no-gpg-sign", ...parents.flatMap((p) => ["-p", p]), ...messageArgs(message), tree];
-  return gitWithoutHooks(root, args, await fallbackIdentity(root));
+  const user = await userIdentity(root);
+  return gitWithoutHooks(root, args, identityEnv(user, user));
 }
 
 /** The checkout that has `ref` checked out, if any. */

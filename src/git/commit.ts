@@ -1,7 +1,9 @@
 // Commits on the job branch (everything the worker changed, then the verdict as a trailer), and
-// what every code-worker commit shares: its message layout and the identity used where git has none.
-import { gitRun } from "./raw.js";
-import { git, gitWithoutHooks } from "./repo.js";
+// what every code-worker commit shares: its message layout and its identities. The worktree is
+// named by its git dir explicitly, so nothing the worker wrote in the worktree decides which
+// repository or branch git writes to.
+import { execa } from "execa";
+import { firstLine, gitRun } from "./raw.js";
 
 export interface CommitMessage {
   subject: string;
@@ -9,24 +11,49 @@ export interface CommitMessage {
   trailers: Record<string, string>;
 }
 
-const author = { GIT_AUTHOR_NAME: "code-worker", GIT_AUTHOR_EMAIL: "code-worker@localhost" };
+/** A job's checkout: its work tree and the git dir git worktree add made for it. */
+export interface WorktreePlace {
+  worktree: string;
+  gitDir: string;
+}
 
-/** Commits all changes in the worktree; returns the new head, or undefined when nothing changed. */
-export async function commitAll(worktree: string, message: CommitMessage): Promise<string | undefined> {
-  const repo = git(worktree);
-  await repo.raw(["add", "--all"]);
-  const staged = await repo.raw(["diff", "--cached", "--name-only"]);
-  if (!staged) return undefined;
-  const args = ["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", ...messageArgs(message)];
-  await gitWithoutHooks(worktree, args, { ...(await fallbackIdentity(worktree)), ...author });
-  return repo.revparse(["HEAD"]);
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+export const codeWorkerIdentity: Identity = { name: "code-worker", email: "code-worker@localhost" };
+
+async function inWorktree(place: WorktreePlace, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const run = await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, ...args], { env });
+  if (run.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(run.stderr)}`);
+  return run.stdout;
+}
+
+/** Paths the worker added or changed (not deleted), which the commit would store as new objects. */
+export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
+  const out = await inWorktree(place, ["ls-files", "-z", "--others", "--modified", "--exclude-standard"]);
+  return [...new Set(out.split("\0").filter(Boolean))];
+}
+
+/**
+ * Commits all changes in the worktree but the paths withheld (they never become objects);
+ * returns the new head, or undefined when nothing changed.
+ */
+export async function commitAll(place: WorktreePlace, message: CommitMessage, committer: Identity, withheld: string[] = []): Promise<string | undefined> {
+  const excludes = withheld.map((path) => `:(exclude,literal)${path}`);
+  await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
+  const staged = await inWorktree(place, ["diff", "--cached", "--name-only", "--no-ext-diff"]);
+  if (!staged.trim()) return undefined;
+  await inWorktree(place, ["commit", "--quiet", "--no-verify", ...messageArgs(message)], identityEnv(codeWorkerIdentity, committer));
+  return (await inWorktree(place, ["rev-parse", "HEAD"])).trim();
 }
 
 /** Adds trailers to the job's last commit (the verdict is known only after the commit is checked). */
-export async function addTrailers(worktree: string, trailers: Record<string, string>): Promise<string> {
-  const args = ["-c", "commit.gpgsign=false", "commit", "--amend", "--quiet", "--no-edit", "--no-verify", "--allow-empty", ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`])];
-  await gitWithoutHooks(worktree, args, await fallbackIdentity(worktree));
-  return gitWithoutHooks(worktree, ["rev-parse", "HEAD"]);
+export async function addTrailers(place: WorktreePlace, trailers: Record<string, string>, committer: Identity): Promise<string> {
+  const args = ["commit", "--amend", "--quiet", "--no-edit", "--no-verify", "--allow-empty", ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`])];
+  await inWorktree(place, args, identityEnv(undefined, committer));
+  return (await inWorktree(place, ["rev-parse", "HEAD"])).trim();
 }
 
 /** Subject, body and trailers as git's -m paragraphs. */
@@ -35,11 +62,24 @@ export function messageArgs(message: CommitMessage): string[] {
   return [message.subject, message.body, trailers].filter((p): p is string => Boolean(p)).flatMap((p) => ["-m", p]);
 }
 
+export function identityEnv(author: Identity | undefined, committer: Identity): Record<string, string> {
+  return {
+    ...(author ? { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email } : {}),
+    GIT_COMMITTER_NAME: committer.name,
+    GIT_COMMITTER_EMAIL: committer.email,
+  };
+}
+
 /**
- * code-worker as author and committer where the repository has no user.email of its own, else
- * nothing. Asked through the same execa environment as the commit that relies on the answer.
+ * The person's own git identity, from their usual config (code-worker's git reads none but the
+ * repository's), or code-worker's when they have none. Asked in the control plane or before any
+ * worker runs: no worker can write the files it reads.
  */
-export async function fallbackIdentity(dir: string): Promise<Record<string, string>> {
-  if ((await gitRun(dir, ["config", "user.email"])).stdout.trim()) return {};
-  return { ...author, GIT_COMMITTER_NAME: author.GIT_AUTHOR_NAME, GIT_COMMITTER_EMAIL: author.GIT_AUTHOR_EMAIL };
+export async function userIdentity(dir: string): Promise<Identity> {
+  const ident = await execa("git", ["var", "GIT_COMMITTER_IDENT"], { cwd: dir, reject: false, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
+  const match = /^(.*?) <([^>]*)> \d+ [+-]\d{4}$/.exec(ident.stdout.trim());
+  // git var invents "root <root@host>" when nothing is configured; only a configured email counts.
+  const configured = await execa("git", ["config", "user.email"], { cwd: dir, reject: false, stdin: "ignore" });
+  if (ident.exitCode !== 0 || !match || !configured.stdout.trim()) return codeWorkerIdentity;
+  return { name: match[1]!, email: match[2]! };
 }

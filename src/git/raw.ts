@@ -1,9 +1,9 @@
 // Plain git that hands back everything: stdout untrimmed (a NUL-separated path list must keep a
 // path's leading space) and the exit code as a value (merge-tree exits 1 on conflicts, which is an
-// answer, not a failure). Hooks are always off: they belong to the host's own work.
+// answer, not a failure). Every git runs hardened (safe.ts): no hooks, no config or driver from
+// outside the repository's own config.
 import { execa } from "execa";
-
-const noHooks = ["-c", "core.hooksPath=/dev/null"];
+import { gitEnv, gitSafetyArgs } from "./safe.js";
 
 export interface GitRun {
   exitCode: number;
@@ -18,9 +18,10 @@ export interface GitRunOptions {
 }
 
 export async function gitRun(dir: string, args: string[], { env = {}, input }: GitRunOptions = {}): Promise<GitRun> {
-  const result = await execa("git", [...noHooks, ...args], {
+  const result = await execa("git", [...gitSafetyArgs(dir), ...args], {
     cwd: dir,
-    env,
+    env: { ...gitEnv(), ...env },
+    extendEnv: false,
     ...(input === undefined ? { stdin: "ignore" as const } : { input }),
     reject: false,
     stripFinalNewline: false,
@@ -53,7 +54,7 @@ export function firstLine(text: string): string {
 
 /** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
 export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
-  const result = await execa("git", [...noHooks, ...args], { cwd: dir, stdin: "ignore", encoding: "buffer", reject: false });
+  const result = await execa("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv(), extendEnv: false, stdin: "ignore", encoding: "buffer", reject: false });
   if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(Buffer.from(result.stderr).toString("utf8"))}`);
   return Buffer.from(result.stdout);
 }

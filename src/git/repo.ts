@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { UserError } from "../errors.js";
 import { firstLine, gitRun } from "./raw.js";
+import { gitEnv, gitSafetyArgs } from "./safe.js";
 
 export interface HostRepo {
   /** Top of the host checkout (the directory the host works in). */
@@ -13,14 +14,16 @@ export interface HostRepo {
 }
 
 export function git(dir: string): SimpleGit {
-  // The inherited environment is kept as is: passing one through .env() trips simple-git's guard
-  // on variables like GIT_SSL_CAINFO, and nothing here prompts or opens an editor.
-  return simpleGit({ baseDir: dir, trimmed: true });
+  const config = gitSafetyArgs(dir).filter((arg) => arg !== "-c");
+  // simple-git refuses these keys whatever their value; ours only ever turn the feature off.
+  const unsafe = { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeDiffExternal: true, allowUnsafeFilter: true, allowUnsafeDiffTextConv: true, allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true };
+  const env = gitEnv();
+  return simpleGit({ baseDir: dir, trimmed: true, config, unsafe, allowEnvironment: Object.keys(env) }).env(env);
 }
 
 /**
- * Plain git with hooks off, for the commands simple-git's guards refuse (hooks off, an author set
- * through the environment). Returns trimmed stdout; a failure throws with git's stderr.
+ * Plain git, for the commands simple-git's guards refuse (an author set through the environment).
+ * Returns trimmed stdout; a failure throws with git's stderr.
  */
 export async function gitWithoutHooks(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   const run = await gitRun(dir, args, { env });

@@ -1,13 +1,18 @@
 // The job's own checkout: a linked worktree on its own branch, created from the host's repository
 // without touching the host's working tree, index or current branch.
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { WorktreePlace } from "./commit.js";
 import { git, gitWithoutHooks } from "./repo.js";
 
-export async function addWorktree(root: string, path: string, branch: string, baseCommit: string): Promise<void> {
+/** Adds the worktree; returns it with the git dir git made for it (read now, before any worker could touch the pointer). */
+export async function addWorktree(root: string, path: string, branch: string, baseCommit: string): Promise<WorktreePlace> {
   await mkdir(dirname(path), { recursive: true });
   await gitWithoutHooks(root, ["worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
+  const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(resolve(path, ".git"), "utf8"))?.[1]?.trim();
+  if (!pointer) throw new Error(`git worktree add left no gitdir pointer in ${path}/.git`);
+  return { worktree: path, gitDir: resolve(path, pointer) };
 }
 
 export async function removeWorktree(root: string, path: string): Promise<void> {

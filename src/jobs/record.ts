@@ -3,6 +3,7 @@ import type { Tier } from "../config.js";
 import type { CheckOutcome, FiredRule, PolicyVerdict } from "../policy/evaluate.js";
 import type { ApplyMode } from "../git/apply.js";
 import type { MergeStatus } from "../git/merge.js";
+import type { Withheld } from "./withhold.js";
 
 export const activeStates = ["queued", "preparing", "working", "checking", "reviewing"] as const;
 /** A job's runner has finished in any of these; a done job is then applied or discarded by the host. */
@@ -91,6 +92,8 @@ export interface JobRecord {
     cost_usd?: number;
     denials?: number;
     session_id?: string;
+    /** What the relay counted: requests sent on and the provider's own token counts. */
+    provider?: { requests: number; input_tokens: number; output_tokens: number };
   };
   changes?: ChangeSummary;
   /** Which policy judges the job: the layers and a hash, set when the job is prepared. */
@@ -105,6 +108,8 @@ export interface JobRecord {
   discarded_at?: string;
   /** When gc deleted an applied job's branch. */
   collected_at?: string;
+  /** The worker's files kept out of the commit: over the size limit, or holding the key. */
+  withheld?: Withheld[];
   /** The job branch's head once the runner has committed the worker's change. */
   head_commit?: string;
 }

@@ -137,11 +137,9 @@ export function redactor(...secrets: (string | undefined)[]): Redact {
 /**
  * Rewrites every file under dir that holds a form of the secret, found and replaced as bytes.
  * Claude Code keeps its own transcript of the session in its config dir; a provider that echoes
- * the key would otherwise leave it there. The third argument is no longer needed (the scanner
- * built from secret does the redacting) and is accepted so existing callers compile.
+ * the key would otherwise leave it there.
  */
-export async function redactFiles(dir: string, secret: string | undefined | SecretScanner, _redact?: Redact): Promise<void> {
-  const scanner = secret instanceof SecretScanner ? secret : new SecretScanner([secret]);
+export async function redactFiles(dir: string, scanner: SecretScanner): Promise<void> {
   if (scanner.empty) return;
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of entries) {

@@ -1,34 +1,41 @@
 // The life of one job, top to bottom: slot, policy and worktree, worker, commit, checks, verdict,
 // terminal state. Runs inside the detached runner process; the control plane only reads what it writes.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { realpathSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { checkCounts, runChecks } from "../checks/run-checks.js";
+import type { CommandPlace } from "../checks/run-command.js";
 import { loadConfig, type Config } from "../config.js";
 import { UserError } from "../errors.js";
-import { addTrailers, commitAll } from "../git/commit.js";
+import { addTrailers, commitAll, userIdentity, type Identity, type WorktreePlace } from "../git/commit.js";
 import { changeSummary } from "../git/diffstat.js";
 import { changeInventory } from "../git/inventory.js";
 import { mergeStatus } from "../git/merge.js";
 import { git } from "../git/repo.js";
 import { addWorktree } from "../git/worktree.js";
+import type { Confinement } from "../os/confine.js";
 import { startTicks } from "../os/processes.js";
 import { evaluatePolicy, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
 import type { EffectivePolicy } from "../policy/merge.js";
+import { startRelay, type Relay } from "../relay/relay.js";
 import { claudeBinary } from "../worker/claude-bin.js";
-import { workerCommand } from "../worker/command.js";
+import { providerBase, workerCommand, type WorkerCommand } from "../worker/command.js";
 import { startWorker, type RunningWorker } from "../worker/run-worker.js";
-import { existingMountNames, sandboxProblem, sweepSandboxMounts } from "../worker/sandbox.js";
+import { sandboxProblem } from "../worker/sandbox.js";
 import { oneLine, type WorkerOutcome } from "../worker/stream.js";
 import { EventLog } from "./event-log.js";
 import { readBasePolicy } from "./job-policy.js";
 import { JobRun, now } from "./job-run.js";
 import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
-import { redactFiles, redactor } from "./redact.js";
+import { redactFiles, redactor, SecretScanner } from "./redact.js";
+import { chownTree, createRuntime, jobConfinement, type Runtime } from "./runtime.js";
 import { acquireSlot } from "./slots.js";
 import type { JobStore } from "./store.js";
-import { credentialPaths, defaultMaxTurns, denyRules, denyWritePaths, instructions, workerAllowRules } from "./worker-setup.js";
+import { defaultMaxTurns, denyRules, instructions, workerAllowRules } from "./worker-setup.js";
+import { filesToWithhold, withheldFacts, withSecretsJudged, type Withheld } from "./withhold.js";
 import { prepareWorktree } from "./worktree-prep.js";
+
+const anthropicBase = "https://api.anthropic.com";
 
 /** Why the job was stopped early, if it was. */
 type StopCause = { kind: "cancel"; reason: CancelReason; note?: string } | { kind: "timeout" } | { kind: "stall" };
@@ -51,11 +58,14 @@ class Stopper {
 interface Prepared {
   policy: EffectivePolicy;
   bin: string;
-  runtimeDir: string;
-  /** HOME of setup and check commands. */
-  commandHome: string;
-  /** What setup and check commands may not read. */
-  hidden: string[];
+  runtime: Runtime;
+  place: WorktreePlace;
+  /** Who commits on the job branch: the person's own identity, read before any worker ran. */
+  committer: Identity;
+  /** What every process of the job sees; undefined with the sandbox off. */
+  confinement?: Omit<Confinement, "cwd" | "network" | "writable" | "tmp">;
+  /** Where setup and check commands run. */
+  commands: Omit<CommandPlace, "network" | "logDir">;
 }
 
 export async function runJob(store: JobStore, id: string): Promise<void> {
@@ -66,32 +76,32 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
     process.on(sig, () => void readCancel(store, id).then((cancel) => stopper.stop({ kind: "cancel", ...cancel })));
   }
 
+  let prepared: Prepared | undefined;
+  let scanner: SecretScanner | undefined;
   try {
     const config = loadConfig();
     const apiKey = await readKey(config);
+    scanner = new SecretScanner([apiKey]);
     run.redact = redactor(apiKey);
 
     const release = await acquireSlot(job.settings.home, job.settings.max_jobs, { id, createdAt: job.created_at }, () => stopper.cause !== undefined);
     if (!release) return await endStopped(run, stopper.cause);
     try {
       await run.moveTo("preparing");
-      const prepared = await prepare(store, job, config, stopper.signal);
+      prepared = await prepare(store, job, config, run, stopper.signal);
       if (stopper.cause) return await finish(run, stopper.cause);
 
       await run.moveTo("working");
-      const outcome = await work(run, prepared, config, apiKey, stopper);
-      await commitWork(job, outcome, stopper.cause);
+      const outcome = await work(run, prepared, apiKey, stopper);
+      const withheld = await commitWork(job, prepared, scanner, outcome, stopper.cause);
       if (stopper.cause) return await finish(run, stopper.cause);
       if (!outcome.ok) return await run.end("failed", failureMessage(job, config, outcome));
 
       await run.moveTo("checking");
-      const files = await changeInventory(job.repo.root, job.base.commit, job.head_commit!);
+      const files = [...(await changeInventory(job.repo.root, job.base.commit, job.head_commit!)), ...withheldFacts(withheld)];
       const checks = await runChecks(prepared.policy, files, {
-        worktree: job.worktree,
+        ...prepared.commands,
         logDir: store.checksDir(id),
-        home: prepared.commandHome,
-        hidden: job.settings.sandbox ? prepared.hidden : undefined,
-        signal: stopper.signal,
         onCheck: (name) => {
           job.worker = { ...job.worker!, last_activity: `check ${name}` };
           void run.progress(true);
@@ -101,64 +111,95 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       if (stopper.cause) return await finish(run, stopper.cause);
 
       await run.moveTo("reviewing");
-      await review(job, prepared.policy, files, checks);
+      await review(job, prepared, files, checks, withheld);
       await run.end("done");
     } finally {
       await release();
     }
   } catch (error) {
     const message = error instanceof UserError ? error.message : `runner error: ${oneLine(String(error))}`;
-    if (job.status === "working") await commitWork(job, undefined, stopper.cause).catch(() => undefined);
+    if (job.status === "working" && prepared && scanner) await commitWork(job, prepared, scanner, undefined, stopper.cause).catch(() => undefined);
     await run.end("failed", run.redact(message));
+  } finally {
+    // A root runner lent the worktree to the job's uid; the person gets it back, whatever happened.
+    if (prepared?.runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!()).catch(() => undefined);
   }
 }
 
-/** The policy from the base commit, the worktree, and its setup: everything before the worker. */
-async function prepare(store: JobStore, job: JobRecord, config: Config, signal: AbortSignal): Promise<Prepared> {
+/** The policy from the base commit, the worktree, its runtime and setup: everything before the worker. */
+async function prepare(store: JobStore, job: JobRecord, config: Config, run: JobRun, signal: AbortSignal): Promise<Prepared> {
   const bin = claudeBinary(job.settings.claude_bin);
   await checkSandbox(job);
   const { policy, worktreeInclude } = await readBasePolicy(job.repo.root, job.base.commit, job.policy_overlay);
   job.policy_sources = policy.sources;
   if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
-  const runtimeDir = join(job.settings.home, "run", job.id);
-  const commandHome = join(runtimeDir, "commands");
-  await mkdir(commandHome, { recursive: true });
-  const hidden = hiddenFromCommands(config);
-  await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
-  const prep = await prepareWorktree({ job, policy, worktreeInclude, logDir: join(store.dir(job.id), "setup"), home: commandHome, hidden, signal });
+  const committer = await userIdentity(job.repo.root);
+  const runtime = await createRuntime(job.settings.home, job.id);
+  const place = await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
+  if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
+  const keyFile = config.keySource.kind === "file" ? config.keySource.path : undefined;
+  const confinement = job.settings.sandbox ? jobConfinement(job, runtime, binaryDirs(bin), keyFile) : undefined;
+  const commands: Prepared["commands"] = {
+    worktree: job.worktree,
+    home: runtime.commands.home,
+    confinement: confinement && { ...confinement, writable: [job.worktree, runtime.commands.home], tmp: runtime.commands.tmp },
+    redact: (text) => run.redact(text),
+    signal,
+  };
+  const prep = await prepareWorktree({ job, policy, worktreeInclude, place: { ...commands, logDir: join(store.dir(job.id), "setup") } });
   console.error(`${now()} worktree ready: ${prep.copied} ignored paths copied, ${prep.linked} linked, ${prep.setup} setup steps run`); // to runner.log
-  return { policy, bin, runtimeDir, commandHome, hidden };
+  return { policy, bin, runtime, place, committer, confinement, commands };
+}
+
+/** The worker binary's directory, and its real one when it is reached through a link. */
+function binaryDirs(bin: string): string[] {
+  return [...new Set([dirname(bin), dirname(realpathSync(bin))])];
 }
 
 /** Runs Claude Code in the worktree until it finishes or is stopped; its events go to the event log. */
-async function work(run: JobRun, prepared: Prepared, config: Config, apiKey: string, stopper: Stopper): Promise<WorkerOutcome> {
-  const { store, record: job } = run;
-  const { policy, runtimeDir } = prepared;
-  const mountsBefore = await existingMountNames(job.worktree);
-  const tmpDir = await shortTempDir();
-  const keyFile = config.keySource.kind === "file" ? config.keySource.path : undefined;
-  const command = workerCommand({
-    bin: prepared.bin,
-    model: job.tier.model,
-    cwd: job.worktree,
-    runtimeDir,
-    tmpDir,
-    settingsFile: store.file(job.id, "worker-settings.json"),
-    baseUrl: job.settings.base_url,
+async function work(run: JobRun, prepared: Prepared, apiKey: string, stopper: Stopper): Promise<WorkerOutcome> {
+  const job = run.record;
+  const { policy, runtime } = prepared;
+  const relay = await startRelay({
+    ...(prepared.confinement ? { socketPath: runtime.relaySocket } : {}),
+    upstream: providerBase(job.settings.base_url ?? anthropicBase),
     apiKey,
-    sandbox: job.settings.sandbox,
-    permissionMode: policy.worker.permission_mode,
-    allow: workerAllowRules(policy.worker.allow),
-    deny: [...new Set([...denyRules, ...policy.worker.deny, ...(keyFile ? [`Read(/${keyFile})`] : [])])],
-    denyWrite: await denyWritePaths(job),
-    denyRead: keyFile ? [keyFile] : [],
-    maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
-    instructions: instructions(job, policy.checks),
   });
-  for (const dir of ["home", "config"]) await mkdir(join(runtimeDir, dir), { recursive: true });
-  await writeFile(store.file(job.id, "worker-settings.json"), JSON.stringify(command.settings, null, 1));
+  // The token dies with the job; it is still kept out of everything written.
+  run.redact = redactor(apiKey, relay.token);
+  try {
+    const command = workerCommand({
+      bin: prepared.bin,
+      model: job.tier.model,
+      cwd: job.worktree,
+      home: runtime.worker.home,
+      configDir: runtime.worker.config,
+      tmpDir: runtime.worker.tmp,
+      token: relay.token,
+      relay: prepared.confinement ? { socket: runtime.relaySocket } : { url: relay.url! },
+      confinement: prepared.confinement && {
+        ...prepared.confinement,
+        cwd: job.worktree,
+        writable: [job.worktree, runtime.worker.home, runtime.worker.config],
+        tmp: runtime.worker.tmp,
+        network: "none",
+      },
+      permissionMode: policy.worker.permission_mode,
+      allow: workerAllowRules(policy.worker.allow),
+      deny: [...new Set([...denyRules, ...policy.worker.deny])],
+      maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
+      instructions: instructions(job, policy.checks),
+    });
+    return await runWorker(run, command, relay, stopper, new SecretScanner([apiKey, relay.token]), runtime.worker.config);
+  } finally {
+    await relay.close();
+    recordProvider(job, relay);
+  }
+}
 
-  const events = new EventLog(store.file(job.id, "events.jsonl"), store.file(job.id, "events.1.jsonl"), run.redact);
+async function runWorker(run: JobRun, command: WorkerCommand, relay: Relay, stopper: Stopper, scanner: SecretScanner, configDir: string): Promise<WorkerOutcome> {
+  const { store, record: job } = run;
+  const events = new EventLog(store.file(job.id, "events.jsonl"), store.file(job.id, "events.1.jsonl"), (text) => run.redact(text));
   const task = await readFile(store.file(job.id, "task.md"), "utf8");
   job.worker = { turns: 0 };
   const worker = startWorker(command, job.worktree, task, {
@@ -172,29 +213,30 @@ async function work(run: JobRun, prepared: Prepared, config: Config, apiKey: str
         usage: progress.usage,
         session_id: progress.sessionId,
       };
+      recordProvider(job, relay);
       void run.progress(activityChanged);
     },
   });
   stopper.worker = worker;
   job.worker = { ...job.worker, pid: worker.pid, start_ticks: startTicks(worker.pid) };
   void run.save();
-  const watchdog = watch(job, worker, (cause) => stopper.stop(cause));
+  const watchdog = watch(job, worker, relay, (cause) => stopper.stop(cause));
   if (stopper.cause) void worker.stop(); // a cancel that arrived while the worker was starting
   const finished = await worker.outcome.finally(() => clearInterval(watchdog));
   // The summary goes into a commit message too, which no record-level redaction would reach.
   const outcome: WorkerOutcome = { ...finished, ...(finished.summary ? { summary: run.redact(finished.summary) } : {}) };
-  await rm(tmpDir, { recursive: true, force: true });
-  await redactFiles(runtimeDir, apiKey, run.redact);
+  // Claude Code's own transcript: a provider that echoed the key would leave it there.
+  await redactFiles(configDir, scanner);
   recordOutcome(job, outcome);
-  await sweepSandboxMounts(job.worktree, mountsBefore);
   return outcome;
 }
 
 /** The verdict over the committed change and the checks; it goes into the commit's trailers too. */
-async function review(job: JobRecord, policy: EffectivePolicy, files: ChangedFile[], checks: CheckOutcome[]): Promise<void> {
-  const { verdict, fired } = evaluatePolicy(policy, files, checks);
+async function review(job: JobRecord, prepared: Prepared, files: ChangedFile[], checks: CheckOutcome[], withheld: Withheld[]): Promise<void> {
+  const judged = evaluatePolicy(prepared.policy, files, checks);
+  const { verdict, fired } = withSecretsJudged(judged.verdict, judged.fired, withheld);
   job.verdict = { ...verdict, fired };
-  if (job.head_commit !== job.base.commit) job.head_commit = await addTrailers(job.worktree, { "Code-Worker-Verdict": verdict.verdict });
+  if (job.head_commit !== job.base.commit) job.head_commit = await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
   const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);
   job.merge = { ...merge, branch_head: job.head_commit! };
 }
@@ -215,38 +257,37 @@ async function readKey(config: Config): Promise<string> {
   return key;
 }
 
-/** Unix socket paths end at 107 bytes; the sandbox names its sockets `<tmp>/claude-socks-<16 hex>.sock`. */
-const socketPathMax = 107 - "/claude-socks-0123456789abcdef.sock".length;
-
-async function shortTempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "cw-"));
-  if (Buffer.byteLength(dir) > socketPathMax) {
-    await rm(dir, { recursive: true, force: true });
-    throw new UserError(`the temp dir "${dir}" is too long for the sandbox's sockets; set TMPDIR to a shorter path`);
-  }
-  return dir;
-}
-
-/** What check and setup commands must not read: the key file and the usual credential stores. */
-function hiddenFromCommands(config: Config): string[] {
-  return [...(config.keySource.kind === "file" ? [config.keySource.path] : []), ...credentialPaths()];
-}
-
 async function checkSandbox(job: JobRecord): Promise<void> {
   if (!job.settings.sandbox) return;
   const problem = await sandboxProblem();
   if (problem) throw new UserError(`${problem}; or set CODE_WORKER_SANDBOX=off to run without it`);
 }
 
-/** Stops the worker past its wall-clock limit, or when the provider has gone silent with no tool running. */
-function watch(job: JobRecord, worker: RunningWorker, stop: (cause: StopCause) => void): NodeJS.Timeout {
+/**
+ * Stops the worker past its wall-clock limit, or when the provider is silent: no byte for the stall
+ * limit on an open request (the relay sees every byte, so a slow trickle is not silence), or no
+ * request, no tool and no event at all for that long.
+ */
+function watch(job: JobRecord, worker: RunningWorker, relay: Relay, stop: (cause: StopCause) => void): NodeJS.Timeout {
   const startedAt = Date.now();
+  const stallMs = job.settings.stall_s * 1000;
   return setInterval(() => {
-    if (Date.now() - startedAt > job.settings.timeout_s * 1000) return stop({ kind: "timeout" });
+    const nowMs = Date.now();
+    if (nowMs - startedAt > job.settings.timeout_s * 1000) return stop({ kind: "timeout" });
+    const activity = relay.activity();
+    if (activity.open > 0) {
+      if (nowMs - (activity.lastByteAt ?? startedAt) > stallMs) stop({ kind: "stall" });
+      return;
+    }
     const lastEvent = Date.parse(job.worker?.last_event_at ?? new Date(startedAt).toISOString());
-    const silentFor = Date.now() - lastEvent;
-    if (silentFor > job.settings.stall_s * 1000 && worker.progress.toolsRunning === 0) stop({ kind: "stall" });
+    if (nowMs - Math.max(lastEvent, activity.lastByteAt ?? 0) > stallMs && worker.progress.toolsRunning === 0) stop({ kind: "stall" });
   }, 1000);
+}
+
+/** What the relay counted: every request and the provider's own token counts. */
+function recordProvider(job: JobRecord, relay: Relay): void {
+  const { requests, input_tokens, output_tokens } = relay.activity();
+  if (job.worker) job.worker.provider = { requests, input_tokens, output_tokens };
 }
 
 function recordOutcome(job: JobRecord, outcome: WorkerOutcome): void {
@@ -261,20 +302,23 @@ function recordOutcome(job: JobRecord, outcome: WorkerOutcome): void {
   };
 }
 
-/** Whatever the worker changed is committed, finished or not: nothing is thrown away unasked. */
-async function commitWork(job: JobRecord, outcome: WorkerOutcome | undefined, stopCause: StopCause | undefined): Promise<void> {
+/**
+ * Whatever the worker changed is committed, finished or not: nothing is thrown away unasked, but
+ * a file over the size limit or holding the key is withheld (it never becomes an object).
+ */
+async function commitWork(job: JobRecord, prepared: Prepared, scanner: SecretScanner, outcome: WorkerOutcome | undefined, stopCause: StopCause | undefined): Promise<Withheld[]> {
   const summary = outcome?.summary;
   const partial = stopCause || !outcome?.ok;
   const subject = partial
     ? `${job.task_label}: partial work (${stopCause?.kind === "cancel" ? "cancelled" : stopCause?.kind ?? "failed"})`
     : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
-  const head = await commitAll(job.worktree, {
-    subject,
-    body: summary,
-    trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label },
-  });
+  const withheld = await filesToWithhold(prepared.place, prepared.policy, scanner);
+  const message = { subject: scanner.redact(subject), body: summary && scanner.redact(summary), trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label } };
+  const head = await commitAll(prepared.place, message, prepared.committer, withheld.map((file) => file.path));
   job.head_commit = head ?? (await git(job.repo.root).revparse([job.branch]));
   job.changes = await changeSummary(job.repo.root, job.base.commit, job.head_commit);
+  if (withheld.length) job.withheld = withheld;
+  return withheld;
 }
 
 async function finish(run: JobRun, cause: StopCause): Promise<void> {

@@ -8,7 +8,7 @@ import { UserError } from "../errors.js";
 import { gitList, gitRun } from "../git/raw.js";
 import type { EffectivePolicy } from "../policy/merge.js";
 import { pathMatcher } from "../policy/paths.js";
-import { runPolicyCommand } from "../checks/run-command.js";
+import { runPolicyCommand, type CommandPlace } from "../checks/run-command.js";
 import type { JobRecord } from "./record.js";
 
 export interface PrepContext {
@@ -16,10 +16,8 @@ export interface PrepContext {
   policy: EffectivePolicy;
   /** .worktreeinclude at the base commit, if the repository has one. */
   worktreeInclude?: string;
-  logDir: string;
-  home: string;
-  hidden: string[];
-  signal: AbortSignal;
+  /** Where setup steps run; they may use the network. */
+  place: Omit<CommandPlace, "network">;
 }
 
 export interface PrepSummary {
@@ -35,16 +33,9 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
   const linked = await linkIgnored(job.repo.root, job.worktree, policy.worktree.link);
   const steps = Object.entries(policy.worktree.setup);
   for (const [name, step] of steps) {
-    if (ctx.signal.aborted) break;
-    const outcome = await runPolicyCommand(name, step, {
-      worktree: job.worktree,
-      logDir: ctx.logDir,
-      home: ctx.home,
-      hidden: job.settings.sandbox ? ctx.hidden : undefined,
-      network: true,
-      signal: ctx.signal,
-    });
-    if (ctx.signal.aborted) break;
+    if (ctx.place.signal.aborted) break;
+    const outcome = await runPolicyCommand(name, step, { ...ctx.place, network: true });
+    if (ctx.place.signal.aborted) break;
     if (outcome.outcome !== "pass") {
       const how = outcome.outcome === "timeout" ? `ran past its ${step.timeout_s}s limit` : outcome.outcome === "error" ? "could not start" : `exited ${outcome.exit_code}`;
       throw new UserError(`worktree setup "${name}" (${display(step.run)}) ${how}: ${outcome.tail}`);

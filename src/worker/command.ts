@@ -1,26 +1,26 @@
-// Turns what a worker may do into Claude Code's command line, settings and environment.
-// Pure: it reads nothing and starts nothing. Facts behind each choice: shared/reference/claude-code-headless.md.
-import { join } from "node:path";
+// Turns what a worker may do into Claude Code's command line, settings and environment, and, with
+// the sandbox on, wraps the whole process in the OS confinement. Pure: it reads nothing and starts
+// nothing. Facts behind each choice: shared/reference/claude-code-headless.md.
+import { confinedArgv, relayPortInside, relaySocketInside, type Confinement } from "../os/confine.js";
 
 export interface WorkerSpec {
   bin: string;
   model: string;
   cwd: string;
-  /** Per-job home and config dirs live under it. */
-  runtimeDir: string;
-  /** Per-job temp dir; short, since the sandbox puts its sockets there. */
+  /** The worker's own HOME and Claude Code config dir: fresh for the job, writable by it alone. */
+  home: string;
+  configDir: string;
+  /** TMPDIR when unconfined; confined, the worker's private dir is bound at /tmp. */
   tmpDir: string;
-  /** Written by the caller; the command line points at it. */
-  settingsFile: string;
-  baseUrl?: string;
-  apiKey: string;
-  sandbox: boolean;
+  /** The per-job token the relay accepts in place of the key. */
+  token: string;
+  /** Where the worker reaches the relay: a unix socket to bind into the sandbox, or a loopback URL without it. */
+  relay: { socket: string } | { url: string };
+  /** The OS confinement of the whole process; undefined runs it unconfined (CODE_WORKER_SANDBOX=off). */
+  confinement?: Confinement;
   permissionMode?: string;
   allow: string[];
   deny: string[];
-  /** Paths sandboxed commands may not write (the host's checkouts, the git dir, credentials). */
-  denyWrite: string[];
-  denyRead: string[];
   maxTurns: number;
   instructions: string;
 }
@@ -29,24 +29,19 @@ export interface WorkerCommand {
   file: string;
   args: string[];
   env: Record<string, string>;
-  settings: object;
 }
 
 export const workerTools = ["Bash", "Read", "Edit", "Write", "Glob", "Grep"];
 
 export function workerCommand(spec: WorkerSpec): WorkerCommand {
+  // Claude Code's own Bash sandbox stays off: the OS confinement holds the whole process, its file
+  // tools included, and a bubblewrap nested in another cannot mount what it would need to.
   const settings = {
     permissions: { ...(spec.permissionMode ? { defaultMode: spec.permissionMode } : {}), allow: spec.allow, deny: spec.deny },
-    sandbox: spec.sandbox
-      ? {
-          enabled: true,
-          failIfUnavailable: true,
-          allowUnsandboxedCommands: false,
-          filesystem: { denyWrite: spec.denyWrite, denyRead: spec.denyRead },
-        }
-      : { enabled: false },
+    sandbox: { enabled: false },
   };
-  const args = [
+  const claude = [
+    spec.bin,
     "-p",
     "--output-format", "stream-json",
     "--verbose",
@@ -55,24 +50,40 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
     // The repository's own .claude settings, hooks and MCP servers are not the worker's to run.
     "--setting-sources", "user",
     "--strict-mcp-config",
-    "--settings", spec.settingsFile,
+    "--settings", JSON.stringify(settings),
     `--max-turns=${spec.maxTurns}`,
     `--append-system-prompt=${spec.instructions}`,
   ];
-  return { file: spec.bin, args, env: workerEnv(spec), settings };
+  const env = workerEnv(spec);
+  if (!spec.confinement || !("socket" in spec.relay)) {
+    const [file, ...args] = claude;
+    return { file: file!, args, env };
+  }
+  const confinement = { ...spec.confinement, files: [...(spec.confinement.files ?? []), { source: spec.relay.socket, dest: relaySocketInside }] };
+  const [file, ...args] = confinedArgv(confinement, ["/bin/sh", "-c", forwarder, "forwarder", String(relayPortInside), relaySocketInside, ...claude], env.PATH);
+  return { file: file!, args, env };
 }
 
+/**
+ * Inside the sandbox there is no network but loopback: socat carries the worker's loopback port to
+ * the relay's socket, and Claude Code starts once the port listens (0A is LISTEN in /proc/net/tcp).
+ */
+const forwarder = [
+  'socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$2" &',
+  'port=$(printf "%04X" "$1"); i=0',
+  'while ! grep -q ":$port 00000000:0000 0A" /proc/net/tcp && [ $i -lt 250 ]; do i=$((i+1)); sleep 0.02; done',
+  'shift 2; exec "$@"',
+].join("\n");
+
 function workerEnv(spec: WorkerSpec): Record<string, string> {
-  const env: Record<string, string> = {
+  return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: join(spec.runtimeDir, "home"),
-    CLAUDE_CONFIG_DIR: join(spec.runtimeDir, "config"),
-    TMPDIR: spec.tmpDir,
+    HOME: spec.home,
+    CLAUDE_CONFIG_DIR: spec.configDir,
+    TMPDIR: spec.confinement ? "/tmp" : spec.tmpDir,
     LANG: process.env.LANG ?? "C.UTF-8",
-    ANTHROPIC_API_KEY: spec.apiKey,
-    // Keeps the key out of every command the worker runs (and forces explicit allow rules). It
-    // needs bubblewrap, so it comes with the sandbox: without it, commands can see the key.
-    CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: spec.sandbox ? "1" : "0",
+    ANTHROPIC_API_KEY: spec.token,
+    ANTHROPIC_BASE_URL: "socket" in spec.relay ? `http://127.0.0.1:${relayPortInside}` : spec.relay.url,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
     // Bounded retries: the defaults take minutes to give up on a bad key.
@@ -85,8 +96,6 @@ function workerEnv(spec: WorkerSpec): Record<string, string> {
     ANTHROPIC_SMALL_FAST_MODEL: spec.model,
     CLAUDE_CODE_SUBAGENT_MODEL: spec.model,
   };
-  if (spec.baseUrl) env.ANTHROPIC_BASE_URL = providerBase(spec.baseUrl);
-  return env;
 }
 
 /** Claude Code appends /v1/messages itself; providers document their base with /v1 on the end. */

@@ -1,0 +1,67 @@
+// A job's private runtime: its directories under CODE_WORKER_HOME/run/<id>, made fresh and for this
+// job alone, the uid its processes run as when the runner is root, and the OS confinement every one
+// of them gets. Nothing of another job, present or future, is inside it: the confinement is built
+// from nothing up, so what it does not name is not there.
+import { randomInt } from "node:crypto";
+import { lchown, lstat, mkdir, readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { jobUid, type Confinement } from "../os/confine.js";
+import type { JobRecord } from "./record.js";
+import { JobStore } from "./store.js";
+
+export interface Runtime {
+  dir: string;
+  worker: { home: string; config: string; tmp: string };
+  commands: { home: string; tmp: string };
+  /** The relay's unix socket: in a directory only the runner can enter. */
+  relaySocket: string;
+  /** The unprivileged uid (and gid) the job's processes run as when the runner is root. */
+  uid?: number;
+}
+
+/** Creates the job's runtime dirs; fails if any exists, so nothing left by another process is reused. */
+export async function createRuntime(home: string, id: string, asRoot = process.getuid?.() === 0): Promise<Runtime> {
+  const runs = join(home, "run");
+  await mkdir(runs, { recursive: true, mode: 0o700 });
+  const dir = join(runs, id);
+  await mkdir(dir, { mode: 0o700 });
+  const runtime: Runtime = {
+    dir,
+    worker: { home: join(dir, "worker", "home"), config: join(dir, "worker", "config"), tmp: join(dir, "worker", "tmp") },
+    commands: { home: join(dir, "commands", "home"), tmp: join(dir, "commands", "tmp") },
+    relaySocket: join(dir, "relay", "relay.sock"),
+    ...(asRoot ? { uid: jobUid(randomInt(0xffffff) / 0xffffff) } : {}),
+  };
+  for (const path of [dirname(runtime.worker.home), ...Object.values(runtime.worker), dirname(runtime.commands.home), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
+    await mkdir(path, { mode: 0o700 });
+  }
+  if (runtime.uid !== undefined) {
+    for (const path of [...Object.values(runtime.worker), ...Object.values(runtime.commands)]) await lchown(path, runtime.uid, runtime.uid);
+  }
+  return runtime;
+}
+
+/**
+ * What every process of the job sees besides what it writes: the repository's git dir read-only
+ * (objects for git in the worktree) without code-worker's store or other jobs' worktree records,
+ * the worktree's .git pointer read-only, the worker binary's directory; CODE_WORKER_HOME and the
+ * key file hidden wherever they would otherwise show.
+ */
+export function jobConfinement(job: JobRecord, runtime: Runtime, extraReadable: string[], keyFile: string | undefined): Omit<Confinement, "cwd" | "network" | "writable" | "tmp"> {
+  const worktrees = join(job.repo.common_dir, "worktrees");
+  return {
+    readable: [job.repo.common_dir, join(worktrees, job.id), join(job.worktree, ".git"), ...extraReadable],
+    hidden: [JobStore.forCommonDir(job.repo.common_dir).root, worktrees, job.settings.home],
+    masked: keyFile ? [keyFile] : [],
+    ...(runtime.uid !== undefined ? { uid: runtime.uid } : {}),
+  };
+}
+
+/** Gives a tree to the job's uid (root runners only), or takes it back; links are changed, never followed. */
+export async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (!stat) return;
+  if (stat.uid !== uid || stat.gid !== gid) await lchown(path, uid, gid);
+  if (!stat.isDirectory()) return;
+  for (const name of await readdir(path)) await chownTree(join(path, name), uid, gid);
+}

@@ -1,0 +1,70 @@
+// What of the worker's files never becomes a git object: a file over the policy's size limit, and
+// a file, link or path holding the provider key in any form the scanner knows. Objects written
+// once stay in the host's object store even after discard, so these are judged before staging,
+// and the verdict says what was withheld and why, never what the secret is.
+import { lstat, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { pendingPaths, type WorktreePlace } from "../git/commit.js";
+import type { ChangedFile, FiredRule, PolicyVerdict } from "../policy/evaluate.js";
+import type { EffectivePolicy } from "../policy/merge.js";
+import { pathMatcher } from "../policy/paths.js";
+import { sizeBytes } from "../policy/sizes.js";
+import type { SecretScanner } from "./redact.js";
+
+export interface Withheld {
+  path: string;
+  why: "secret" | "size";
+  /** The file's size, for a file withheld for its size. */
+  bytes?: number;
+}
+
+export async function filesToWithhold(place: WorktreePlace, policy: EffectivePolicy, scanner: SecretScanner): Promise<Withheld[]> {
+  const limit = sizeLimit(policy);
+  const withheld: Withheld[] = [];
+  for (const path of await pendingPaths(place)) {
+    const why = await judge(join(place.worktree, path), path, limit(path), scanner);
+    if (why) withheld.push({ path, ...why });
+  }
+  return withheld;
+}
+
+async function judge(file: string, path: string, limit: number, scanner: SecretScanner): Promise<Omit<Withheld, "path"> | undefined> {
+  if (scanner.found(path)) return { why: "secret" };
+  const stat = await lstat(file).catch(() => undefined);
+  if (!stat) return undefined;
+  if (stat.isSymbolicLink()) return scanner.found(await readlink(file)) ? { why: "secret" } : undefined;
+  if (!stat.isFile()) return undefined;
+  if (stat.size > limit) return { why: "size", bytes: stat.size };
+  return scanner.found(await readFile(file)) ? { why: "secret" } : undefined;
+}
+
+/** The smallest max-file-size limit that applies to a path (the floor always sets one). */
+function sizeLimit(policy: EffectivePolicy): (path: string) => number {
+  const rules = policy.rules.flatMap((rule) => {
+    if (rule.type !== "max-file-size") return [];
+    const params = rule.params as { max: number | string; exclude?: string[] };
+    return [{ max: sizeBytes(params.max), excluded: params.exclude ? pathMatcher(params.exclude) : () => false }];
+  });
+  return (path) => Math.min(Infinity, ...rules.filter((rule) => !rule.excluded(path)).map((rule) => rule.max));
+}
+
+/** Files withheld for their size, as facts for the policy's max-file-size rules (they are the worker's change too). */
+export function withheldFacts(withheld: Withheld[]): ChangedFile[] {
+  return withheld.filter((file) => file.why === "size").map((file) => ({ path: file.path, status: "added", insertions: 0, deletions: 0, binary: true, size: file.bytes }));
+}
+
+export const secretRule = "floor-provider-key";
+
+/** A verdict with the withheld secrets in it: always reject, its reason first. */
+export function withSecretsJudged(verdict: PolicyVerdict, fired: FiredRule[], withheld: Withheld[]): { verdict: PolicyVerdict; fired: FiredRule[] } {
+  const paths = withheld.filter((file) => file.why === "secret").map((file) => file.path);
+  if (!paths.length) return { verdict, fired };
+  const shown = paths.slice(0, 3).join(", ") + (paths.length > 3 ? ` +${paths.length - 3} more` : "");
+  const reason = `${secretRule}: the provider key (or an encoding of it) was found in ${shown}; not committed, and the diff is not served`;
+  const reasons = [reason, ...verdict.reasons].slice(0, 5);
+  const more = (verdict.more ?? 0) + Math.max(0, verdict.reasons.length + 1 - 5);
+  return {
+    verdict: { verdict: "reject", reasons, ...(more ? { more } : {}) },
+    fired: [{ rule: secretRule, type: "secrets", verdict: "reject", reason, paths }, ...fired],
+  };
+}
