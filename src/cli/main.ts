@@ -201,10 +201,12 @@ async function review(engine: Engine, id: string, out: Output): Promise<number> 
     return 0;
   }
   console.log(describeJob(job, Date.now(), runnerAlive(job)));
-  if (job.head_commit && job.head_commit !== job.base.commit && job.status !== "discarded") {
+  if (job.withheld?.some((file) => file.why === "secret")) {
+    console.log("\n(the change held the provider key, or an encoding of it: its diff is not shown; discard the job)");
+  } else if (job.head_commit && job.head_commit !== job.base.commit && job.status !== "discarded") {
     console.log("");
-    // git colours and pages the diff itself when this is a terminal.
-    await execa("git", ["diff", "--stat", "--patch", `${job.base.commit}..${job.head_commit}`], { cwd: job.repo.root, stdio: "inherit", reject: false });
+    // git colours and pages the diff itself when this is a terminal; no driver from the job's files runs.
+    await execa("git", ["diff", "--stat", "--patch", "--no-ext-diff", "--no-textconv", `${job.base.commit}..${job.head_commit}`], { cwd: job.repo.root, stdio: "inherit", reject: false });
   }
   console.log("");
   if (job.status === "done") {

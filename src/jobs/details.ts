@@ -48,9 +48,12 @@ async function fullText(store: JobStore, job: JobRecord, what: DetailKind, path:
 }
 
 async function diff(job: JobRecord, path: string | undefined): Promise<string> {
+  if (job.withheld?.some((file) => file.why === "secret")) {
+    throw new UserError(`job ${job.id}'s change held the provider key (or an encoding of it), so its diff is not served; discard the job`);
+  }
   if (!job.head_commit) return "(no commit yet: the job has not reached its commit step)";
   if (path !== undefined && (path.startsWith("-") || path.includes("\0"))) throw new UserError(`path "${path}" is not a repository path`);
-  const text = await git(job.repo.root).raw(["diff", "--no-color", "--no-ext-diff", `${job.base.commit}..${job.head_commit}`, "--", ...(path ? [path] : [])]);
+  const text = await git(job.repo.root).raw(["diff", "--no-color", "--no-ext-diff", "--no-textconv", `${job.base.commit}..${job.head_commit}`, "--", ...(path ? [path] : [])]);
   return text || (path ? `(the job did not change ${path})` : "(the job changed nothing)");
 }
 

@@ -165,8 +165,6 @@ async function work(run: JobRun, prepared: Prepared, apiKey: string, stopper: St
     upstream: providerBase(job.settings.base_url ?? anthropicBase),
     apiKey,
   });
-  // The token dies with the job; it is still kept out of everything written.
-  run.redact = redactor(apiKey, relay.token);
   try {
     const command = workerCommand({
       bin: prepared.bin,
@@ -190,7 +188,7 @@ async function work(run: JobRun, prepared: Prepared, apiKey: string, stopper: St
       maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
       instructions: instructions(job, policy.checks),
     });
-    return await runWorker(run, command, relay, stopper, new SecretScanner([apiKey, relay.token]), runtime.worker.config);
+    return await runWorker(run, command, relay, stopper, new SecretScanner([apiKey]), runtime.worker.config);
   } finally {
     await relay.close();
     recordProvider(job, relay);
