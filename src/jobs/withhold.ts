@@ -1,5 +1,6 @@
-// What of the worker's files never becomes a git object: a file over the policy's size limit, and
-// a file, link or path holding the provider key in any form the scanner knows. Objects written
+// What of the worker's files never becomes a git object: a file over the policy's size limit, a
+// file, link or path holding the provider key in any form the scanner knows, and a directory that
+// holds a git repository of its own (git would record it as a submodule, or refuse). Objects written
 // once stay in the host's object store even after discard, so these are judged before staging,
 // and the verdict says what was withheld and why, never what the secret is.
 import { lstat, readFile, readlink } from "node:fs/promises";
@@ -13,7 +14,7 @@ import type { SecretScanner } from "./redact.js";
 
 export interface Withheld {
   path: string;
-  why: "secret" | "size";
+  why: "secret" | "size" | "repository";
   /** The file's size, for a file withheld for its size. */
   bytes?: number;
 }
@@ -30,6 +31,8 @@ export async function filesToWithhold(place: WorktreePlace, policy: EffectivePol
 
 async function judge(file: string, path: string, limit: number, scanner: SecretScanner): Promise<Omit<Withheld, "path"> | undefined> {
   if (scanner.found(path)) return { why: "secret" };
+  // git lists a directory holding a repository of its own once, with a trailing slash.
+  if (path.endsWith("/")) return { why: "repository" };
   const stat = await lstat(file).catch(() => undefined);
   if (!stat) return undefined;
   if (stat.isSymbolicLink()) return scanner.found(await readlink(file)) ? { why: "secret" } : undefined;
@@ -48,9 +51,16 @@ function sizeLimit(policy: EffectivePolicy): (path: string) => number {
   return (path) => Math.min(Infinity, ...rules.filter((rule) => !rule.excluded(path)).map((rule) => rule.max));
 }
 
-/** Files withheld for their size, as facts for the policy's max-file-size rules (they are the worker's change too). */
+/**
+ * What was withheld for its size or as a repository, as facts for the policy (they are the worker's
+ * change too): max-file-size rules see the size, the floor's git-internals rule the planted .git.
+ */
 export function withheldFacts(withheld: Withheld[]): ChangedFile[] {
-  return withheld.filter((file) => file.why === "size").map((file) => ({ path: file.path, status: "added", insertions: 0, deletions: 0, binary: true, size: file.bytes }));
+  return withheld.flatMap((file): ChangedFile[] => {
+    if (file.why === "size") return [{ path: file.path, status: "added", insertions: 0, deletions: 0, binary: true, size: file.bytes }];
+    if (file.why === "repository") return [{ path: `${file.path}.git`, status: "added", insertions: 0, deletions: 0, binary: true }];
+    return [];
+  });
 }
 
 export const secretRule = "floor-provider-key";
