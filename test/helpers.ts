@@ -59,6 +59,8 @@ export async function fixture(t: TestContext, options: FixtureOptions): Promise<
     CODE_WORKER_FAST_LABEL: "fast-label",
     CODE_WORKER_THINK_MODEL: "test-think",
     CODE_WORKER_SANDBOX: sandboxAvailable ? "on" : "off",
+    // CLAUDE_BIN=/path/to/claude runs every worker case against another Claude Code, so drift shows.
+    ...(process.env.CLAUDE_BIN ? { CLAUDE_BIN: process.env.CLAUDE_BIN } : {}),
     ...options.env,
   };
   const engine = new Engine(loadConfig(env), env);

@@ -1,5 +1,6 @@
 // Token counts as the provider reports them, read from the server-sent events the relay passes on:
 // message_start carries the input tokens, message_delta the output so far.
+import { StringDecoder } from "node:string_decoder";
 
 export interface ProviderUsage {
   input_tokens: number;
@@ -7,6 +8,7 @@ export interface ProviderUsage {
 }
 
 export class UsageTally {
+  private readonly decoder = new StringDecoder("utf8");
   private partial = "";
   private input = 0;
   private output = 0;
@@ -14,7 +16,7 @@ export class UsageTally {
   private currentOutput = 0;
 
   push(chunk: Buffer): void {
-    const lines = (this.partial + chunk.toString("utf8")).split("\n");
+    const lines = (this.partial + this.decoder.write(chunk)).split("\n");
     this.partial = lines.pop() ?? "";
     for (const line of lines) this.line(line.trim());
   }

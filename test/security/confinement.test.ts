@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { execa } from "execa";
 import { bash, fixSum, readSum, say } from "../../src/demo/sample.js";
 import type { ScriptTurn } from "../../src/provider/scripted-provider.js";
+import { claudeBinary } from "../../src/worker/claude-bin.js";
 import { sandboxAvailable, testKey } from "../helpers.js";
 import { assertOnlyOwnChanged, hostile, keyHolders, outsideState, runAs } from "./hostile.js";
 
@@ -146,3 +147,11 @@ worker:
     assert.equal(job.checks?.passed, 1);
   });
 }
+
+test("the suite drives the pinned Claude Code, or the one CLAUDE_BIN names", async () => {
+  const pinned = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "..", "package.json"), "utf8")).dependencies["@anthropic-ai/claude-code"];
+  const bin = claudeBinary(process.env.CLAUDE_BIN);
+  const version = (await execa(bin, ["--version"])).stdout;
+  if (process.env.CLAUDE_BIN) console.log(`# worker cases ran against ${version} at ${bin}`);
+  else assert.equal(version, `${pinned} (Claude Code)`);
+});
