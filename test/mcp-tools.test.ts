@@ -40,6 +40,7 @@ test("tools/list is small, every tool says what it is for first, and annotations
   assert.equal(byName.code_worker_cancel_job!.annotations?.destructiveHint, true);
   assert.equal(byName.code_worker_discard_job!.annotations?.destructiveHint, true);
   assert.equal(byName.code_worker_apply_job!.annotations?.readOnlyHint, false);
+  assert.equal(byName.code_worker_apply_job!.annotations?.destructiveHint, true);
   assert.equal(byName.code_worker_start_implementation!.annotations?.readOnlyHint, false);
 });
 

@@ -18,7 +18,8 @@ export function registerApplyTool(server: McpServer, ctx: ToolContext): void {
         accept_review: z.boolean().optional().describe("A person reviewed a change the policy sent to review"),
       },
       outputSchema: jobViewSchema,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      // It changes the person's checkout: destructive, so a host asks before running it.
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     (args) =>
       guarded(ctx.log, async () => {
