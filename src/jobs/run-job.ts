@@ -95,7 +95,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
       const outcome = await work(run, prepared, apiKey, stopper);
       const withheld = await commitWork(job, prepared, scanner, outcome, stopper.cause);
       if (stopper.cause) return await finish(run, stopper.cause);
-      if (!outcome.ok) return await run.end("failed", failureMessage(job, config, outcome));
+      if (!outcome.ok) return await run.end("failed", failureMessage(job, config, outcome, prepared.policy.worker.max_turns ?? defaultMaxTurns));
 
       await run.moveTo("checking");
       const files = [...(await changeInventory(job.repo.root, job.base.commit, job.head_commit!)), ...withheldFacts(withheld)];
@@ -348,7 +348,7 @@ async function readCancel(store: JobStore, id: string): Promise<{ reason: Cancel
   return { reason: "user_requested", note: "runner received a stop signal" };
 }
 
-function failureMessage(job: JobRecord, config: Config, outcome: WorkerOutcome): string {
+function failureMessage(job: JobRecord, config: Config, outcome: WorkerOutcome, maxTurns: number): string {
   const failure = outcome.failure!;
   const keyVar = config.keySource.kind === "env" ? "CODE_WORKER_API_KEY" : "CODE_WORKER_API_KEY_FILE";
   const kept = job.changes?.files ? `; partial work is on branch ${job.branch}` : "";
@@ -360,7 +360,7 @@ function failureMessage(job: JobRecord, config: Config, outcome: WorkerOutcome):
     case "provider":
       return `the provider failed after retries: ${failure.message}${kept}`;
     case "max_turns":
-      return `the worker used all ${defaultMaxTurns} turns before finishing${kept}`;
+      return `the worker used all ${maxTurns} turns (the policy's worker.max_turns) before finishing${kept}`;
     case "sandbox":
       return `${failure.message} (install bubblewrap and socat, or set CODE_WORKER_SANDBOX=off)`;
     default:

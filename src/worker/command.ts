@@ -47,8 +47,9 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
     "--verbose",
     "--model", spec.model,
     "--tools", workerTools.join(","),
-    // The repository's own .claude settings, hooks and MCP servers are not the worker's to run.
-    "--setting-sources", "user",
+    // No settings file is read (not the repository's, nor those the worker could write in its own
+    // config dir for a later round), the file tools stay in the worktree, no MCP server starts.
+    "--restricted",
     "--strict-mcp-config",
     "--settings", JSON.stringify(settings),
     `--max-turns=${spec.maxTurns}`,
