@@ -62,6 +62,9 @@ function absolutePath(env: Env, name: string): string | undefined {
 
 function keySource(env: Env): Config["keySource"] {
   const path = absolutePath(env, "CODE_WORKER_API_KEY_FILE");
+  if (path && nonEmpty(env, "CODE_WORKER_API_KEY")) {
+    throw new ConfigError("CODE_WORKER_API_KEY_FILE and CODE_WORKER_API_KEY are both set; unset CODE_WORKER_API_KEY (the key file is preferred)");
+  }
   if (path) return { kind: "file", path };
   if (nonEmpty(env, "CODE_WORKER_API_KEY")) return { kind: "env", variable: "CODE_WORKER_API_KEY" };
   return { kind: "none" };

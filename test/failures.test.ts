@@ -1,12 +1,12 @@
 // Every failure is a terminal state (or, before a job exists, an error) with one line saying what to change.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { simpleGit } from "simple-git";
 import { loadConfig } from "../src/config.js";
-import { fixSumScript, say } from "../src/demo/sample.js";
+import { bash, fixSumScript, readSum, samplePolicy, say } from "../src/demo/sample.js";
 import { Engine } from "../src/jobs/engine.js";
 import { fixture, testKey } from "./helpers.js";
 
@@ -38,12 +38,27 @@ test("a provider that keeps failing with 500 fails the job after bounded retries
   assert.ok(attempts >= 2 && attempts <= 4, `${attempts} requests`);
 });
 
-test("a missing Claude Code binary fails the job naming CLAUDE_BIN", async (t) => {
+test("what the doctor refuses is refused when a job starts, in its words: no binary, an open key file, two keys", async (t) => {
   const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } }, env: { CLAUDE_BIN: "/nonexistent/claude" } });
-  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
-  const job = await f.engine.wait(started.id, 30);
+  await assert.rejects(f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" }), { message: 'CLAUDE_BIN points to "/nonexistent/claude", which does not exist' });
+
+  await chmod(f.keyFile, 0o644);
+  const env = { ...f.env, CLAUDE_BIN: "" };
+  const engine = new Engine(loadConfig(env), env);
+  await assert.rejects(engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" }), { message: `key file ${f.keyFile} is open to group or others (mode 644); fix: chmod 600 ${f.keyFile}` });
+  assert.deepEqual(await engine.list(), []);
+
+  assert.throws(() => loadConfig({ ...env, CODE_WORKER_API_KEY: "sk-other" }), {
+    message: "CODE_WORKER_API_KEY_FILE and CODE_WORKER_API_KEY are both set; unset CODE_WORKER_API_KEY (the key file is preferred)",
+  });
+});
+
+test("a worker out of turns fails naming the limit the job ran with", async (t) => {
+  const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace("worker:", "worker:\n  max_turns: 2");
+  const f = await fixture(t, { policy, scripts: { "test-fast": { turns: [readSum, bash("true"), bash("true"), bash("true"), say("Done.")] } } });
+  const job = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" })).id, 60);
   assert.equal(job.status, "failed");
-  assert.equal(job.error, 'CLAUDE_BIN points to "/nonexistent/claude", which does not exist');
+  assert.equal(job.error, "the worker used all 2 turns (the policy's worker.max_turns) before finishing");
 });
 
 test("without bubblewrap and socat a sandboxed job fails naming them and the way out", async (t) => {

@@ -45,7 +45,7 @@ export async function keyCheck(env: Env): Promise<KeyFinding> {
   };
 }
 
-async function keyFileCheck(path: string): Promise<KeyFinding> {
+export async function keyFileCheck(path: string): Promise<KeyFinding> {
   const variable = "CODE_WORKER_API_KEY_FILE";
   const failed = (line: string, fix: string): KeyFinding => ({ check: fail(line, fix), variable });
   if (!isAbsolute(path)) return failed(`${variable} is not an absolute path: "${path}"`, `set ${variable} to the key file's absolute path`);

@@ -1,8 +1,7 @@
 // The control plane's one door to jobs, shared by the MCP tools, the CLI and the demo. It holds no
 // job state of its own: everything is read from the job store on each call, so a restarted server
 // (or a second one) sees every job, running or finished.
-import { constants } from "node:fs";
-import { access, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
@@ -16,6 +15,8 @@ import { launchRunner } from "./launch.js";
 import { isTerminal, type CancelReason, type JobRecord, type JobState } from "./record.js";
 import { JobStore } from "./store.js";
 import { chooseTier } from "./tier.js";
+import { keyFileCheck } from "../doctor/settings.js";
+import { claudeBinary } from "../worker/claude-bin.js";
 import { jobDetail, type Detail, type DetailKind } from "./details.js";
 import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, type ApplyOptions } from "./settle.js";
 
@@ -65,7 +66,7 @@ export class Engine {
     const baseCommit = await resolveCommit(repo.root, baseRef);
     const tier = chooseTier(request.tier ?? "auto", task, this.config);
     const jobTimeoutS = timeoutS(request.timeoutS, this.config.jobTimeoutS);
-    await this.checkKeySource();
+    await this.checkPrerequisites();
     const label = taskLabel(task, request.taskLabel);
     const store = JobStore.forCommonDir(repo.commonDir);
     const id = await this.claimId(label, store);
@@ -196,13 +197,14 @@ export class Engine {
     return this.index.locate(assertJobId(id));
   }
 
-  private async checkKeySource(): Promise<void> {
+  /** What the doctor would refuse fails the start, in the doctor's words, before any runner starts. */
+  private async checkPrerequisites(): Promise<void> {
+    claudeBinary(this.config.claudeBin);
     const source = this.config.keySource;
     if (source.kind === "none") throw new UserError("no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key");
     if (source.kind === "file") {
-      await access(source.path, constants.R_OK).catch(() => {
-        throw new UserError(`cannot read the key file "${source.path}" named by CODE_WORKER_API_KEY_FILE`);
-      });
+      const finding = await keyFileCheck(source.path);
+      if (!finding.check.ok) throw new UserError(`${finding.check.line}; fix: ${finding.check.fix}`);
     }
   }
 
