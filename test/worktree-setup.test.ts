@@ -1,11 +1,11 @@
 // Worktree setup from the base commit's policy and .worktreeinclude, and what check commands see.
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
 import { simpleGit } from "simple-git";
-import { fixSum, readSum, say, samplePolicy } from "../src/demo/sample.js";
+import { bash, fixSum, readSum, say, samplePolicy } from "../src/demo/sample.js";
 import { fixture, sandboxAvailable, testKey } from "./helpers.js";
 
 const workerAllow = ["Read", "Glob", "Grep", "Edit", "Write", "Bash"];
@@ -51,4 +51,27 @@ test("a failing setup command ends the job before the worker, naming the command
   assert.equal(job.status, "failed");
   assert.equal(job.error, 'worktree setup "deps" (echo fetching; echo no network here >&2; exit 3) exited 3: fetching | no network here | [exit 3]');
   assert.equal(f.provider.requests.filter((r) => r.path === "/v1/messages").length, 0);
+});
+
+test("a linked directory ignored as a directory is shared read-only and never part of the change", async (t) => {
+  const policy = samplePolicy(workerAllow).concat('worktree:\n  link: ["node_modules"]\n');
+  const f = await fixture(t, {
+    policy,
+    scripts: { "test-fast": { turns: [readSum, fixSum, bash(`node -e 'const fs = require("fs"); console.log(fs.readFileSync("node_modules/dep/index.js", "utf8")); try { fs.writeFileSync("node_modules/dep/index.js", "changed"); } catch (error) { console.log(error.code); }'`), say("Fixed.")] } },
+  });
+  await writeFile(join(f.repo, ".gitignore"), "node_modules/\n");
+  await mkdir(join(f.repo, "node_modules", "dep"), { recursive: true });
+  await writeFile(join(f.repo, "node_modules", "dep", "index.js"), "export const dep = 1;\n");
+  await simpleGit(f.repo).add(".gitignore").commit("Ignore dependencies as a directory");
+
+  const job = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" })).id, 120);
+  assert.equal(job.status, "done", job.error);
+  assert.deepEqual(job.changes?.top, ["src/sum.js +1 -1"]);
+  assert.equal(job.verdict?.verdict, "approve", job.verdict?.reasons.join("; "));
+  const events = await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "events.jsonl"), "utf8");
+  assert.match(events, /export const dep = 1;/);
+  if (sandboxAvailable) {
+    assert.match(events, /EROFS/);
+    assert.equal(await readFile(join(f.repo, "node_modules", "dep", "index.js"), "utf8"), "export const dep = 1;\n");
+  }
 });

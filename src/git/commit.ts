@@ -41,7 +41,9 @@ export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
  * returns the new head, or undefined when nothing changed.
  */
 export async function commitAll(place: WorktreePlace, message: CommitMessage, committer: Identity, withheld: string[] = []): Promise<string | undefined> {
-  const excludes = withheld.map((path) => `:(exclude,literal)${path}`);
+  // Only what git would add is excluded: it refuses to be told about a path it ignores anyway.
+  const pending = new Set((await pendingPaths(place)).map((path) => path.replace(/\/$/, "")));
+  const excludes = withheld.map((path) => path.replace(/\/$/, "")).filter((path) => pending.has(path)).map((path) => `:(exclude,literal)${path}`);
   await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
   const staged = await inWorktree(place, ["diff", "--cached", "--name-only", "--no-ext-diff"]);
   if (!staged.trim()) return undefined;

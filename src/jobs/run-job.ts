@@ -66,6 +66,8 @@ interface Prepared {
   confinement?: Omit<Confinement, "cwd" | "network" | "writable" | "tmp">;
   /** Where setup and check commands run. */
   commands: Omit<CommandPlace, "network" | "logDir">;
+  /** What setup copied or linked into the worktree: never committed. */
+  placed: string[];
 }
 
 export async function runJob(store: JobStore, id: string): Promise<void> {
@@ -138,7 +140,9 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
   const place = await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
   if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
   const keyFile = config.keySource.kind === "file" ? config.keySource.path : undefined;
-  const confinement = job.settings.sandbox ? jobConfinement(job, runtime, binaryDirs(bin), keyFile) : undefined;
+  // A linked directory is the host's own: the job sees it read-only, through its link.
+  const linked = policy.worktree.link.map((path) => join(job.repo.root, path));
+  const confinement = job.settings.sandbox ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linked], keyFile) : undefined;
   const commands: Prepared["commands"] = {
     worktree: job.worktree,
     home: runtime.commands.home,
@@ -147,8 +151,8 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
     signal,
   };
   const prep = await prepareWorktree({ job, policy, worktreeInclude, place: { ...commands, logDir: join(store.dir(job.id), "setup") } });
-  console.error(`${now()} worktree ready: ${prep.copied} ignored paths copied, ${prep.linked} linked, ${prep.setup} setup steps run`); // to runner.log
-  return { policy, bin, runtime, place, committer, confinement, commands };
+  console.error(`${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`); // to runner.log
+  return { policy, bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
 }
 
 /** The worker binary's directory, and its real one when it is reached through a link. */
@@ -310,9 +314,9 @@ async function commitWork(job: JobRecord, prepared: Prepared, scanner: SecretSca
   const subject = partial
     ? `${job.task_label}: partial work (${stopCause?.kind === "cancel" ? "cancelled" : stopCause?.kind ?? "failed"})`
     : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
-  const withheld = await filesToWithhold(prepared.place, prepared.policy, scanner);
+  const withheld = await filesToWithhold(prepared.place, prepared.policy, scanner, prepared.placed);
   const message = { subject: scanner.redact(subject), body: summary && scanner.redact(summary), trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label } };
-  const head = await commitAll(prepared.place, message, prepared.committer, withheld.map((file) => file.path));
+  const head = await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)]);
   job.head_commit = head ?? (await git(job.repo.root).revparse([job.branch]));
   job.changes = await changeSummary(job.repo.root, job.base.commit, job.head_commit);
   if (withheld.length) job.withheld = withheld;

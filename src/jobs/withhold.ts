@@ -19,10 +19,12 @@ export interface Withheld {
   bytes?: number;
 }
 
-export async function filesToWithhold(place: WorktreePlace, policy: EffectivePolicy, scanner: SecretScanner): Promise<Withheld[]> {
+/** The worker's pending files to keep out of the commit; `placed` (what setup put there) is not the worker's. */
+export async function filesToWithhold(place: WorktreePlace, policy: EffectivePolicy, scanner: SecretScanner, placed: string[] = []): Promise<Withheld[]> {
   const limit = sizeLimit(policy);
   const withheld: Withheld[] = [];
   for (const path of await pendingPaths(place)) {
+    if (placed.includes(path.replace(/\/$/, ""))) continue;
     const why = await judge(join(place.worktree, path), path, limit(path), scanner);
     if (why) withheld.push({ path, ...why });
   }

@@ -21,8 +21,9 @@ export interface PrepContext {
 }
 
 export interface PrepSummary {
-  copied: number;
-  linked: number;
+  /** Paths setup put in the worktree (copied and linked): never part of the job's change. */
+  copied: string[];
+  linked: string[];
   setup: number;
 }
 
@@ -44,25 +45,25 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
   return { copied, linked, setup: steps.length };
 }
 
-/** Copies the host's ignored files and directories that the patterns select. */
-async function copyIgnored(root: string, worktree: string, patterns: string[]): Promise<number> {
-  if (!patterns.length) return 0;
+/** Copies the host's ignored files and directories that the patterns select; returns their paths. */
+async function copyIgnored(root: string, worktree: string, patterns: string[]): Promise<string[]> {
+  if (!patterns.length) return [];
   const wanted = pathMatcher(patterns);
   // --directory lists an ignored directory once instead of every file in it (node_modules).
   const ignored = await gitList(root, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"]);
-  let count = 0;
+  const copied: string[] = [];
   for (const entry of ignored) {
     const path = entry.replace(/\/$/, "");
     if (!wanted(entry) && !wanted(path)) continue;
     await mkdir(dirname(join(worktree, path)), { recursive: true });
     await cp(join(root, path), join(worktree, path), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: false });
-    count += 1;
+    copied.push(path);
   }
-  return count;
+  return copied;
 }
 
 /** Links ignored directories of the host into the worktree (a dependency cache, say); shared, not copied. */
-async function linkIgnored(root: string, worktree: string, paths: string[]): Promise<number> {
+async function linkIgnored(root: string, worktree: string, paths: string[]): Promise<string[]> {
   for (const path of paths) {
     const ignored = await gitRun(root, ["check-ignore", "-q", "--no-index", path]);
     if (ignored.exitCode !== 0) throw new UserError(`worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`);
@@ -70,7 +71,7 @@ async function linkIgnored(root: string, worktree: string, paths: string[]): Pro
     await mkdir(dirname(join(worktree, path)), { recursive: true });
     await symlink(join(root, path), join(worktree, path));
   }
-  return paths.length;
+  return paths;
 }
 
 export function display(run: string | string[]): string {
