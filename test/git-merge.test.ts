@@ -57,7 +57,7 @@ async function scenario(t: TestContext): Promise<Scenario> {
   const host = join(temp.path, "host");
   await cp(template.host, host, { recursive: true, verbatimSymlinks: true });
   const s = { host, worktree: join(temp.path, "worktrees", "notes-k7m2"), branch: "code-worker/notes-k7m2", base: template.base };
-  await addWorktree(host, s.worktree, s.branch, s.base);
+  await addWorktree(host, s.worktree, s.branch, s.base, join(host, ".git", "code-worker", "worktree-add.lock"));
   return s;
 }
 
@@ -307,7 +307,7 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     const first = s.base;
     s.base = await hostCommit(s.host, { "README.md": "# only on main\n" });
     await discardJob(s.host, s.worktree, s.branch);
-    await addWorktree(s.host, s.worktree, s.branch, s.base);
+    await addWorktree(s.host, s.worktree, s.branch, s.base, join(s.host, ".git", "code-worker", "worktree-add.lock"));
     await jobCommit(s, { "notes.txt": "one\nTWO\nthree\n" });
     await git(s.host, "checkout", "--quiet", "-b", "release", first);
 

@@ -3,13 +3,24 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import lockfile from "proper-lockfile";
 import type { WorktreePlace } from "./commit.js";
 import { git, gitWithoutHooks } from "./repo.js";
 
-/** Adds the worktree; returns it with the git dir git made for it (read now, before any worker could touch the pointer). */
-export async function addWorktree(root: string, path: string, branch: string, baseCommit: string): Promise<WorktreePlace> {
+/**
+ * Adds the worktree; returns it with the git dir git made for it (read now, before any worker could
+ * touch the pointer). Concurrent `git worktree add`s in one repository race inside git (one reads
+ * another's half-made entry), so they take turns on `lockPath`.
+ */
+export async function addWorktree(root: string, path: string, branch: string, baseCommit: string, lockPath: string): Promise<WorktreePlace> {
   await mkdir(dirname(path), { recursive: true });
-  await gitWithoutHooks(root, ["worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
+  await mkdir(dirname(lockPath), { recursive: true });
+  const release = await lockfile.lock(dirname(lockPath), { lockfilePath: lockPath, realpath: false, stale: 30_000, retries: { retries: 600, minTimeout: 20, maxTimeout: 100 } });
+  try {
+    await gitWithoutHooks(root, ["worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
+  } finally {
+    await release();
+  }
   const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(resolve(path, ".git"), "utf8"))?.[1]?.trim();
   if (!pointer) throw new Error(`git worktree add left no gitdir pointer in ${path}/.git`);
   return { worktree: path, gitDir: resolve(path, pointer) };

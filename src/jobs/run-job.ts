@@ -137,7 +137,7 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
   if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
   const committer = await userIdentity(job.repo.root);
   const runtime = await createRuntime(job.settings.home, job.id);
-  const place = await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit);
+  const place = await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock"));
   if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
   const keyFile = config.keySource.kind === "file" ? config.keySource.path : undefined;
   // A linked directory is the host's own: the job sees it read-only, through its link.
