@@ -22,6 +22,8 @@ export interface RunningWorker {
 
 const stderrKeep = 8192;
 const graceMs = 2000;
+/** Claude Code can stay up after its final event; the result is its answer, so it gets this long to exit. */
+export const resultGraceMs = 5000;
 
 export function startWorker(command: WorkerCommand, cwd: string, task: string, hooks: WorkerHooks): RunningWorker {
   const child = execa(command.file, command.args, {
@@ -43,6 +45,7 @@ export function startWorker(command: WorkerCommand, cwd: string, task: string, h
     stderr = (stderr + chunk.toString("utf8")).slice(-stderrKeep);
   });
 
+  let lingering: NodeJS.Timeout | undefined;
   const outcome = (async () => {
     for await (const line of child.iterable({ from: "stdout" })) {
       if (!line.trim()) continue;
@@ -54,9 +57,11 @@ export function startWorker(command: WorkerCommand, cwd: string, task: string, h
         continue; // not an event; it is still kept in the event log
       }
       hooks.onEvent(fold.progress, fold.push(event));
+      if (event.type === "result") lingering ??= setTimeout(() => void stop(), resultGraceMs);
     }
     const result = await child;
-    return fold.finish({ code: result.exitCode, stderr });
+    clearTimeout(lingering);
+    return fold.finish({ code: result.exitCode, signal: result.signal, stderr });
   })();
 
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 // Folds Claude Code's stream-json lines into progress (activity, turns, usage) and a final outcome.
 // A run failed unless a `result` event came and it is not `is_error`, whatever the exit code says.
+import { constants } from "node:os";
 import { isAbsolute, relative } from "node:path";
 
 export interface WorkerProgress {
@@ -74,7 +75,7 @@ export class StreamFold {
   }
 
   /** The outcome once the process has exited. */
-  finish(exit: { code?: number; stderr: string }): WorkerOutcome {
+  finish(exit: { code?: number; signal?: string; stderr: string }): WorkerOutcome {
     const r = this.result;
     const base = {
       turns: r?.num_turns ?? this.progress.turns,
@@ -82,7 +83,8 @@ export class StreamFold {
       sessionId: r?.session_id ?? this.progress.sessionId,
     };
     if (!r) {
-      const detail = stderrReason(exit.stderr) || `exit code ${exit.code ?? "none"}`;
+      const reason = stderrReason(exit.stderr);
+      const detail = /^error:/i.test(reason) ? reason : [exitDescription(exit), reason].filter(Boolean).join(": ");
       const kind: FailureKind = /sandbox/i.test(detail) ? "sandbox" : "no_result";
       return { ...base, ok: false, failure: { kind, message: `the worker stopped without a result: ${detail}` } };
     }
@@ -93,6 +95,17 @@ export class StreamFold {
     }
     return { ...outcome, ok: true, summary: typeof r.result === "string" ? r.result.trim() : undefined };
   }
+}
+
+/**
+ * How a process ended, in words: a signal by name. The sandbox reports a signalled worker as
+ * 128 + the signal's number, as shells do.
+ */
+export function exitDescription(exit: { code?: number; signal?: string }): string {
+  const fromCode = exit.code !== undefined && exit.code > 128 ? Object.entries(constants.signals).find(([, number]) => number === exit.code! - 128)?.[0] : undefined;
+  const signal = exit.signal ?? fromCode;
+  if (signal) return `killed by ${signal}${exit.code !== undefined ? ` (exit code ${exit.code})` : ""}`;
+  return exit.code === undefined ? "ended without an exit code" : `exit code ${exit.code}`;
 }
 
 function classify(subtype: string, message: string): FailureKind {
@@ -122,9 +135,12 @@ export function oneLine(text: string, max = 300): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-/** The line that says why: Claude Code prints `error: …` before a crash trace and the runtime's banner. */
+/**
+ * The line that says why: Claude Code prints `error: …` before a crash trace and the runtime's
+ * banner. Its `[claude-code:…]` diagnostics (an unknown model name, say) say nothing of an end.
+ */
 function stderrReason(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("[claude-code:"));
   return oneLine(lines.find((l) => /^error:/i.test(l)) ?? lines.at(-1) ?? "");
 }
 
