@@ -42,7 +42,7 @@ export function loadConfig(env: Env = process.env): Config {
     claudeBin: absolutePath(env, "CLAUDE_BIN"),
     maxJobs: integer(env, "CODE_WORKER_MAX_JOBS", 2, 1, 64),
     jobTimeoutS: integer(env, "CODE_WORKER_JOB_TIMEOUT_S", 3600, 10, 86_400),
-    stallS: integer(env, "CODE_WORKER_STALL_S", 600, 5, 86_400),
+    stallS: integer(env, "CODE_WORKER_STALL_S", 120, 5, 86_400),
     sandbox: sandbox(env),
   };
 }

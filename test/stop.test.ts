@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { simpleGit } from "simple-git";
 import { bash, fixSum, readSum, samplePolicy, say } from "../src/demo/sample.js";
+import { loadConfig } from "../src/config.js";
+import { Engine } from "../src/jobs/engine.js";
 import { isAlive } from "../src/os/processes.js";
 import { eventually, fixture, processesWith } from "./helpers.js";
 
@@ -60,7 +62,7 @@ test("a provider that goes silent mid-answer fails the job once the stall limit 
   const started = await f.engine.start({ cwd: f.repo, task: "Look at sum.", tier: "fast" });
   const job = await f.engine.wait(started.id, 60);
   assert.equal(job.status, "failed");
-  assert.match(job.error ?? "", /the provider sent nothing for 5s with no tool running \(CODE_WORKER_STALL_S\)/);
+  assert.equal(job.error, "the provider went silent in the middle of an answer for 5s (CODE_WORKER_STALL_S)");
   const runnerLog = await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "runner.log"), "utf8");
   assert.match(runnerLog, /finished job/);
 });
@@ -74,4 +76,29 @@ test("cancel while a check runs stops the check and ends the job cancelled", asy
   assert.equal(job.status, "cancelled");
   assert.equal(job.changes?.files, 1);
   await eventually("the check's process to end", () => (processesWith("sleep 1317").length ? undefined : true), 15_000);
+});
+
+test("a provider that never answers, one that trickles and one that asks to wait too long each fail saying so", async (t) => {
+  const f = await fixture(t, {
+    scripts: {
+      "test-fast": { turns: [{ hang: true }] },
+      "test-think": { turns: [{ trickleMs: 500 }] },
+      "*": { turns: [{ status: 429, headers: { "retry-after": "600" } }], fallback: { status: 429, headers: { "retry-after": "600" } } },
+    },
+    env: { CODE_WORKER_STALL_S: "5", CODE_WORKER_MAX_JOBS: "3" },
+  });
+  const rateLimited = { ...f.env, CODE_WORKER_FAST_MODEL: "test-other" };
+  const other = new Engine(loadConfig(rateLimited), rateLimited);
+  const [hang, trickle, limited] = await Promise.all([
+    f.engine.start({ cwd: f.repo, task: "Look.", tier: "fast" }),
+    f.engine.start({ cwd: f.repo, task: "Look.", tier: "think" }),
+    other.start({ cwd: f.repo, task: "Look.", tier: "fast" }),
+  ]);
+  const ended = await Promise.all([hang, trickle, limited].map((job) => f.engine.wait(job.id, 60)));
+  assert.deepEqual(ended.map((job) => [job.status, job.error]), [
+    ["failed", "the provider sent nothing after a request for 5s (CODE_WORKER_STALL_S)"],
+    ["failed", `the provider trickled (${ended[1]!.error?.match(/\((\d+) bytes/)?.[1]} bytes of one answer) for 5s (CODE_WORKER_STALL_S)`],
+    ["failed", "the provider is rate limiting (429) and asks to wait 600s; the worker gave up after 1 request; start the job again later"],
+  ]);
+  assert.ok(Number(ended[1]!.error?.match(/\((\d+) bytes/)?.[1]) < 1024);
 });

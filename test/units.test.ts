@@ -97,7 +97,7 @@ function bigJob(): JobRecord {
     tier: { chosen: "think", requested: "auto", model: "m", label: "M" },
     settings: { timeout_s: 3600, stall_s: 600, sandbox: false, max_jobs: 2, home: "/h" },
     status: "failed",
-    error: `the provider failed after retries: ${"overloaded ".repeat(200)}`,
+    error: `the provider failed on 3 requests: ${"overloaded ".repeat(200)}`,
     created_at: "2026-01-01T00:00:00.000Z",
     ended_at: "2026-01-01T00:10:00.000Z",
     worker: { turns: 60, summary: "I changed a great many things. ".repeat(100), last_activity: `Bash ${"x".repeat(500)}` },

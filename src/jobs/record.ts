@@ -93,7 +93,7 @@ export interface JobRecord {
     denials?: number;
     session_id?: string;
     /** What the relay counted: requests sent on and the provider's own token counts. */
-    provider?: { requests: number; input_tokens: number; output_tokens: number };
+    provider?: { requests: number; input_tokens: number; output_tokens: number; last_error?: { status: number; retryAfterS?: number } };
   };
   changes?: ChangeSummary;
   /** Which policy judges the job: the layers and a hash, set when the job is prepared. */

@@ -38,7 +38,11 @@ import { prepareWorktree } from "./worktree-prep.js";
 const anthropicBase = "https://api.anthropic.com";
 
 /** Why the job was stopped early, if it was. */
-type StopCause = { kind: "cancel"; reason: CancelReason; note?: string } | { kind: "timeout" } | { kind: "stall" };
+type StopCause =
+  | { kind: "cancel"; reason: CancelReason; note?: string }
+  | { kind: "timeout" }
+  | { kind: "stall"; how: Silence }
+  | { kind: "rate_limited"; retryAfterS: number };
 
 /** The first reason to stop wins; stopping ends the worker and any setup or check command running. */
 class Stopper {
@@ -265,31 +269,46 @@ async function checkSandbox(job: JobRecord): Promise<void> {
   if (problem) throw new UserError(`${problem}; or set CODE_WORKER_SANDBOX=off to run without it`);
 }
 
+/** How a provider failed to answer: nothing at all, silence mid-answer, a trickle, or no request at all. */
+type Silence = { what: "no_answer" } | { what: "mid_answer" } | { what: "trickle"; bytes: number } | { what: "idle" };
+
+/** Fewer bytes than this over a whole stall window of one answer is a trickle, not a stream. */
+const trickleBytes = 1024;
+
 /**
- * Stops the worker past its wall-clock limit, or when the provider is silent: no byte for the stall
- * limit on an open request (the relay sees every byte, so a slow trickle is not silence), or no
- * request, no tool and no event at all for that long.
+ * Stops the worker past its wall-clock limit, or when the provider does not answer: no byte for
+ * the stall limit on an open request, an answer trickling in (the relay counts every byte), a rate
+ * limit asking to wait longer than the stall limit, or no request, tool or event at all.
  */
 function watch(job: JobRecord, worker: RunningWorker, relay: Relay, stop: (cause: StopCause) => void): NodeJS.Timeout {
   const startedAt = Date.now();
   const stallMs = job.settings.stall_s * 1000;
+  let samples: { at: number; id: number; bytes: number }[] = [];
   return setInterval(() => {
     const nowMs = Date.now();
     if (nowMs - startedAt > job.settings.timeout_s * 1000) return stop({ kind: "timeout" });
     const activity = relay.activity();
-    if (activity.open > 0) {
-      if (nowMs - (activity.lastByteAt ?? startedAt) > stallMs) stop({ kind: "stall" });
+    const request = activity.request;
+    if (request) {
+      if (nowMs - (request.lastByteAt ?? request.startedAt) > stallMs) return stop({ kind: "stall", how: { what: request.bytes ? "mid_answer" : "no_answer" } });
+      samples = [...samples.filter((sample) => sample.id === request.id && nowMs - sample.at <= stallMs), { at: nowMs, id: request.id, bytes: request.bytes }];
+      const windowStart = samples[0]!;
+      if (nowMs - request.startedAt > stallMs && nowMs - windowStart.at >= stallMs - 1500 && request.bytes - windowStart.bytes < trickleBytes) {
+        return stop({ kind: "stall", how: { what: "trickle", bytes: request.bytes - windowStart.bytes } });
+      }
       return;
     }
+    const wait = activity.lastError?.status === 429 ? activity.lastError.retryAfterS : undefined;
+    if (wait !== undefined && wait * 1000 > stallMs) return stop({ kind: "rate_limited", retryAfterS: wait });
     const lastEvent = Date.parse(job.worker?.last_event_at ?? new Date(startedAt).toISOString());
-    if (nowMs - Math.max(lastEvent, activity.lastByteAt ?? 0) > stallMs && worker.progress.toolsRunning === 0) stop({ kind: "stall" });
+    if (nowMs - Math.max(lastEvent, activity.lastByteAt ?? 0) > stallMs && worker.progress.toolsRunning === 0) stop({ kind: "stall", how: { what: "idle" } });
   }, 1000);
 }
 
 /** What the relay counted: every request and the provider's own token counts. */
 function recordProvider(job: JobRecord, relay: Relay): void {
-  const { requests, input_tokens, output_tokens } = relay.activity();
-  if (job.worker) job.worker.provider = { requests, input_tokens, output_tokens };
+  const { requests, input_tokens, output_tokens, lastError } = relay.activity();
+  if (job.worker) job.worker.provider = { requests, input_tokens, output_tokens, ...(lastError ? { last_error: lastError } : {}) };
 }
 
 function recordOutcome(job: JobRecord, outcome: WorkerOutcome): void {
@@ -325,14 +344,31 @@ async function commitWork(job: JobRecord, prepared: Prepared, scanner: SecretSca
 
 async function finish(run: JobRun, cause: StopCause): Promise<void> {
   const job = run.record;
-  const where = `partial work is on branch ${job.branch}`;
-  if (cause.kind === "timeout") {
-    return run.end("timed_out", `the worker ran past its ${job.settings.timeout_s}s limit (timeout_s, CODE_WORKER_JOB_TIMEOUT_S); ${where}`);
+  const kept = job.changes?.files ? `; partial work is on branch ${job.branch}` : "";
+  const stall = `${job.settings.stall_s}s (CODE_WORKER_STALL_S)`;
+  switch (cause.kind) {
+    case "timeout":
+      return run.end("timed_out", `the worker ran past its ${job.settings.timeout_s}s limit (timeout_s, CODE_WORKER_JOB_TIMEOUT_S)${kept}`);
+    case "rate_limited":
+      return run.end("failed", `the provider is rate limiting (429) and asks to wait ${cause.retryAfterS}s, longer than ${stall}; start the job again later${kept}`);
+    case "stall":
+      return run.end("failed", `${silence(cause.how)} ${stall}${kept}`);
+    case "cancel":
+      return endStopped(run, cause);
   }
-  if (cause.kind === "stall") {
-    return run.end("failed", `the provider sent nothing for ${job.settings.stall_s}s with no tool running (CODE_WORKER_STALL_S); ${where}`);
+}
+
+function silence(how: Silence): string {
+  switch (how.what) {
+    case "no_answer":
+      return "the provider sent nothing after a request for";
+    case "mid_answer":
+      return "the provider went silent in the middle of an answer for";
+    case "trickle":
+      return `the provider trickled (${how.bytes} bytes of one answer) for`;
+    case "idle":
+      return "the worker sent no request and ran no tool for";
   }
-  return endStopped(run, cause);
 }
 
 async function endStopped(run: JobRun, cause: StopCause | undefined): Promise<void> {
@@ -361,8 +397,15 @@ function failureMessage(job: JobRecord, config: Config, outcome: WorkerOutcome, 
       return `the provider rejected the key: ${failure.message} (check ${keyVar})`;
     case "unreachable":
       return `cannot reach the provider at ${job.settings.base_url ?? "the default endpoint"}: ${failure.message} (check CODE_WORKER_BASE_URL)`;
-    case "provider":
-      return `the provider failed after retries: ${failure.message}${kept}`;
+    case "provider": {
+      const provider = job.worker?.provider;
+      const requests = `${provider?.requests ?? 0} request${provider?.requests === 1 ? "" : "s"}`;
+      if (provider?.last_error?.status === 429) {
+        const wait = provider.last_error.retryAfterS === undefined ? "" : ` and asks to wait ${provider.last_error.retryAfterS}s`;
+        return `the provider is rate limiting (429)${wait}; the worker gave up after ${requests}; start the job again later${kept}`;
+      }
+      return `the provider failed on ${requests}: ${failure.message}${kept}`;
+    }
     case "max_turns":
       return `the worker used all ${maxTurns} turns (the policy's worker.max_turns) before finishing${kept}`;
     case "sandbox":

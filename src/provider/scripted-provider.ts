@@ -18,6 +18,10 @@ export interface ScriptTurn {
   stall?: boolean;
   /** Wait this long between streamed events (a slow provider). */
   eventDelayMs?: number;
+  /** After the message start, send one ping this often and nothing else: a provider that trickles. */
+  trickleMs?: number;
+  /** Extra response headers (e.g. retry-after with a status). */
+  headers?: Record<string, string>;
   usage?: { input_tokens: number; output_tokens: number };
 }
 
@@ -128,8 +132,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendError(res: ServerResponse, status: number, type: string, message: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function sendError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ type: "error", error: { type, message } }));
 }
 
@@ -150,7 +154,7 @@ async function answer(
 ): Promise<void> {
   if (turn.hang) return; // the socket stays open until the client or close() ends it
   if (turn.status !== undefined) {
-    sendError(res, turn.status, errorTypes[turn.status] ?? "api_error", `scripted ${turn.status}`);
+    sendError(res, turn.status, errorTypes[turn.status] ?? "api_error", `scripted ${turn.status}`, turn.headers);
     return;
   }
   const blocks = (turn.content ?? [{ type: "text", text: "Done." }]).map((block, i) =>
@@ -173,6 +177,11 @@ async function answer(
     type: "message_start",
     message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
   });
+  if (turn.trickleMs) {
+    const pinging = setInterval(() => res.write("event: ping\ndata: {\"type\":\"ping\"}\n\n"), turn.trickleMs);
+    res.on("close", () => clearInterval(pinging));
+    return;
+  }
   for (const [i, block] of blocks.entries()) {
     if (block.type === "text") {
       await send("content_block_start", { type: "content_block_start", index: i, content_block: { type: "text", text: "" } });

@@ -17,15 +17,28 @@ export interface RelayOptions {
   apiKey: string;
 }
 
+/** One request sent on and not yet answered to its end. */
+export interface OpenRequest {
+  id: number;
+  startedAt: number;
+  /** Bytes of the answer so far. */
+  bytes: number;
+  lastByteAt?: number;
+}
+
 /** What the relay has seen, for stall detection and the job's token counts. */
 export interface RelayActivity extends ProviderUsage {
   requests: number;
   /** Requests sent on and not yet answered to their end. */
   open: number;
+  /** The oldest of them. */
+  request?: OpenRequest;
   /** Epoch ms of the last byte from the provider, or of the last request sent when none came since. */
   lastByteAt?: number;
   /** Requests refused for a missing or wrong token. */
   refused: number;
+  /** The provider's last error answer, and how long it asked to wait. */
+  lastError?: { status: number; retryAfterS?: number };
 }
 
 export interface Relay {
@@ -47,7 +60,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const token = `cw-job-${randomBytes(24).toString("base64url")}`;
   const upstream = new URL(options.upstream);
   const tally = new UsageTally();
-  const state = { requests: 0, open: 0, refused: 0, lastByteAt: undefined as number | undefined };
+  const state = { requests: 0, refused: 0, lastByteAt: undefined as number | undefined, lastError: undefined as RelayActivity["lastError"] };
+  const open = new Map<number, OpenRequest>();
   const sockets = new Set<Socket>();
 
   const server = createServer((req, res) => {
@@ -67,29 +81,28 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   function forward(req: IncomingMessage, res: ServerResponse, scheme: "x-api-key" | "bearer"): void {
     state.requests += 1;
-    state.open += 1;
+    const tracked: OpenRequest = { id: state.requests, startedAt: Date.now(), bytes: 0 };
+    open.set(tracked.id, tracked);
     state.lastByteAt = Date.now();
     const headers = forwardedHeaders(req.headers, upstream, scheme, options.apiKey);
     const send = upstream.protocol === "https:" ? httpsRequest : httpRequest;
     const path = `${upstream.pathname.replace(/\/+$/, "")}${req.url ?? "/"}`;
     const outbound = send(upstream, { method: req.method, path, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, withoutHopHeaders(answer.headers));
+      const status = answer.statusCode ?? 502;
+      if (status >= 400) state.lastError = { status, ...retryAfter(answer.headers) };
+      res.writeHead(status, withoutHopHeaders(answer.headers));
       const sse = String(answer.headers["content-type"] ?? "").includes("text/event-stream");
       answer.on("data", (chunk: Buffer) => {
         state.lastByteAt = Date.now();
+        tracked.bytes += chunk.length;
+        tracked.lastByteAt = state.lastByteAt;
         if (sse) tally.push(chunk);
         res.write(chunk);
       });
       answer.on("end", () => res.end());
       answer.on("error", () => res.destroy());
     });
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      state.open -= 1;
-    };
-    res.on("close", settle);
+    res.on("close", () => open.delete(tracked.id));
     outbound.on("error", (error) => {
       if (!res.headersSent) {
         res.writeHead(502, { "content-type": "application/json" });
@@ -114,13 +127,18 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   return {
     token,
     ...(address && typeof address === "object" ? { url: `http://127.0.0.1:${address.port}` } : {}),
-    activity: () => ({ ...state, ...tally.usage() }),
+    activity: () => ({ ...state, open: open.size, ...(open.size ? { request: { ...open.values().next().value! } } : {}), ...tally.usage() }),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (socketPath) await rm(socketPath, { force: true });
     },
   };
+}
+
+function retryAfter(headers: IncomingHttpHeaders): { retryAfterS?: number } {
+  const seconds = Number(headers["retry-after"]);
+  return Number.isFinite(seconds) && seconds >= 0 ? { retryAfterS: seconds } : {};
 }
 
 function withoutHopHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
