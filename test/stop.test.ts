@@ -1,6 +1,6 @@
 // Jobs that end early: cancelled mid-command, a runner killed outright, limits that stop a worker.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { simpleGit } from "simple-git";
@@ -101,4 +101,12 @@ test("a provider that never answers, one that trickles and one that asks to wait
     ["failed", "the provider is rate limiting (429) and asks to wait 600s; the worker gave up after 1 request; start the job again later"],
   ]);
   assert.ok(Number(ended[1]!.error?.match(/\((\d+) bytes/)?.[1]) < 1024);
+});
+
+test("a runner whose repository is moved away stops its worker instead of working blind", async (t) => {
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("true; sleep 1323")], fallback: say("Done.") } } });
+  const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
+  await eventually("the worker's long command", () => (processesWith("sleep 1323").length ? true : undefined));
+  await rename(f.repo, `${f.repo}-moved`);
+  await eventually("the runner and its worker to stop", () => (!isAlive(started.runner!.pid) && processesWith("sleep 1323").length === 0 ? true : undefined), 20_000);
 });

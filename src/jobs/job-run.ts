@@ -15,6 +15,9 @@ export class JobRun {
   private lastWrite = 0;
   private writing: Promise<void> = Promise.resolve();
   redact: Redact = (text) => text;
+  /** Called once when the record's directory is gone (the repository was moved or deleted): no one can see this job any more. */
+  onUnwritable?: () => void;
+  private unwritable = false;
 
   private constructor(
     readonly store: JobStore,
@@ -73,7 +76,14 @@ export class JobRun {
         this.lastWrite = Date.now();
         await this.store.write(JSON.parse(this.redact(JSON.stringify(this.record))) as JobRecord);
       })
-      .catch((error: unknown) => console.error(`writing the record failed: ${this.redact(String(error))}`));
+      .catch((error: unknown) => {
+        console.error(`writing the record failed: ${this.redact(String(error))}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === "ENOENT" || code === "ENOTDIR") && !this.unwritable) {
+          this.unwritable = true;
+          this.onUnwritable?.();
+        }
+      });
     return this.writing;
   }
 }

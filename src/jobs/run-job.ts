@@ -42,7 +42,8 @@ type StopCause =
   | { kind: "cancel"; reason: CancelReason; note?: string }
   | { kind: "timeout" }
   | { kind: "stall"; how: Silence }
-  | { kind: "rate_limited"; retryAfterS: number };
+  | { kind: "rate_limited"; retryAfterS: number }
+  | { kind: "orphaned" };
 
 /** The first reason to stop wins; stopping ends the worker and any setup or check command running. */
 class Stopper {
@@ -78,6 +79,8 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
   const run = await JobRun.open(store, id);
   const job = run.record;
   const stopper = new Stopper();
+  // A job whose record cannot be written is one nobody can see, follow or apply: stop working blind.
+  run.onUnwritable = () => stopper.stop({ kind: "orphaned" });
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     process.on(sig, () => void readCancel(store, id).then((cancel) => stopper.stop({ kind: "cancel", ...cancel })));
   }
@@ -355,6 +358,8 @@ async function finish(run: JobRun, cause: StopCause): Promise<void> {
       return run.end("failed", `${silence(cause.how)} ${stall}${kept}`);
     case "cancel":
       return endStopped(run, cause);
+    case "orphaned":
+      return run.end("failed", `the job's record at ${run.store.dir(job.id)} could no longer be written (the repository was moved or deleted); the runner stopped`);
   }
 }
 
