@@ -1,7 +1,7 @@
 // `npm run mcp:doctor` as a person runs it: the built script in a controlled environment, its lines,
 // its exit code, the config.toml block it prints, and --live against the scripted provider.
 import assert from "node:assert/strict";
-import { chmod, writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -84,7 +84,14 @@ test("a ready environment passes every check and prints a config.toml block for 
     assert.equal(server.env.CODE_WORKER_THINK_MODEL, "test-think");
     assert.equal(server.env.CODE_WORKER_BASE_URL, "http://127.0.0.1:9/v1");
     assert.equal(server.tool_timeout_sec, 300);
+    assert.equal(server.tools.code_worker_start_implementation.approval_mode, "approve");
+    assert.equal(server.tools.code_worker_apply_job.approval_mode, "prompt");
   }
+  // The approvals are the README's, line for line.
+  const readme = await readFile(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+  const approvals = blockLines.filter((line) => line.startsWith("[mcp_servers.code-worker.tools.") || line.startsWith("approval_mode"));
+  assert.equal(approvals.length, 10);
+  for (let i = 0; i < approvals.length; i += 2) assert.ok(readme.includes(`${approvals[i]}\n${approvals[i + 1]}`), `README lacks ${approvals[i]}`);
 });
 
 test("a key file others can read fails with the chmod that fixes it", async (t) => {

@@ -32,11 +32,17 @@ export function codexConfigBlock(serverMain: string, env: Env): string[] {
     "startup_timeout_sec = 20",
     // wait_for_job blocks up to 240 s; Codex's default tool timeout is 60 s.
     "tool_timeout_sec = 300",
-    "# Codex asks before tools that are not read-only (start, run_patch, cancel, apply, discard); codex exec cannot ask, so approve those it should run:",
-    "# [mcp_servers.code-worker.tools.code_worker_start_implementation]",
-    '# approval_mode = "approve"',
+    ...approvals,
   ];
 }
+
+/** The approvals the README shows: what runs unattended, and what always asks (checked against a real Codex). */
+const approvals = [
+  "# Codex runs get, wait, list and details unasked; codex exec refuses what it would ask about, so approve what should run:",
+  ...["code_worker_start_implementation", "code_worker_run_patch", "code_worker_cancel_job"].flatMap((tool) => [`[mcp_servers.code-worker.tools.${tool}]`, 'approval_mode = "approve"']),
+  "# apply changes your checkout and discard drops work: asked on every call in the TUI, refused in codex exec.",
+  ...["code_worker_apply_job", "code_worker_discard_job"].flatMap((tool) => [`[mcp_servers.code-worker.tools.${tool}]`, 'approval_mode = "prompt"']),
+];
 
 /** A TOML basic string: JSON's escapes (\" \\ \n \uXXXX …) are all valid TOML escapes. */
 function tomlString(value: string): string {
