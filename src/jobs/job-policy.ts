@@ -1,5 +1,7 @@
 // The policy a job is judged by, read from its base commit (never the worker's worktree, so a
 // worker cannot approve itself by editing the policy), with .worktreeinclude from the same commit.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { gitBytes, gitRun } from "../git/raw.js";
 import { loadPolicy, pickPolicySource, PolicyError, policyFileNames, type PolicySource } from "../policy/load.js";
 import type { EffectivePolicy } from "../policy/merge.js";
@@ -21,6 +23,20 @@ export async function readBasePolicy(root: string, commit: string, overlay?: str
   const policy = loadPolicy(pickPolicySource(found), { overlay });
   const include = await blobAt(root, commit, ".worktreeinclude", maxPolicyBytes);
   return { policy, worktreeInclude: include?.toString("utf8") };
+}
+
+/**
+ * The host's policy file that differs from the one at the base commit (edited, or never
+ * committed), if any: jobs never use it, and the person should hear so.
+ */
+export async function uncommittedPolicy(root: string, commit: string): Promise<string | undefined> {
+  for (const name of policyFileNames) {
+    const onDisk = await readFile(join(root, name)).catch(() => undefined);
+    if (!onDisk) continue;
+    const committed = await blobAt(root, commit, name, maxPolicyBytes).catch(() => undefined);
+    if (!committed || !committed.equals(onDisk)) return name;
+  }
+  return undefined;
 }
 
 /** A file's bytes at a commit, or undefined when it has none; a blob over the limit is refused unread. */

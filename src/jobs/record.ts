@@ -98,6 +98,8 @@ export interface JobRecord {
   changes?: ChangeSummary;
   /** Which policy judges the job: the layers and a hash, set when the job is prepared. */
   policy_sources?: string;
+  /** A policy file in the host checkout that differs from the base commit's, and so was not used. */
+  policy_unused?: string;
   /** run_patch jobs: a preset layered over the repository's policy (builtin:tiny). */
   policy_overlay?: string;
   checks?: { passed: number; failed: number; skipped?: number; failed_names: string[]; results: CheckOutcome[] };

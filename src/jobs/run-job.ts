@@ -24,7 +24,7 @@ import { startWorker, type RunningWorker } from "../worker/run-worker.js";
 import { sandboxProblem } from "../worker/sandbox.js";
 import { oneLine, type WorkerOutcome } from "../worker/stream.js";
 import { EventLog } from "./event-log.js";
-import { readBasePolicy } from "./job-policy.js";
+import { readBasePolicy, uncommittedPolicy } from "./job-policy.js";
 import { JobRun, now } from "./job-run.js";
 import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
 import { redactFiles, redactor, SecretScanner } from "./redact.js";
@@ -141,6 +141,8 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
   await checkSandbox(job);
   const { policy, worktreeInclude } = await readBasePolicy(job.repo.root, job.base.commit, job.policy_overlay);
   job.policy_sources = policy.sources;
+  const unused = await uncommittedPolicy(job.repo.root, job.base.commit);
+  if (unused) job.policy_unused = unused;
   if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
   const committer = await userIdentity(job.repo.root);
   const runtime = await createRuntime(job.settings.home, job.id);
