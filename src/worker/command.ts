@@ -29,6 +29,8 @@ export interface WorkerCommand {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** The Claude Code binary, which a cancel interrupts (confined, it runs below the sandbox's own processes). */
+  program: string;
 }
 
 export const workerTools = ["Bash", "Read", "Edit", "Write", "Glob", "Grep"];
@@ -58,11 +60,11 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
   const env = workerEnv(spec);
   if (!spec.confinement || !("socket" in spec.relay)) {
     const [file, ...args] = claude;
-    return { file: file!, args, env };
+    return { file: file!, args, env, program: spec.bin };
   }
   const confinement = { ...spec.confinement, files: [...(spec.confinement.files ?? []), { source: spec.relay.socket, dest: relaySocketInside }] };
   const [file, ...args] = confinedArgv(confinement, ["/bin/sh", "-c", forwarder, "forwarder", String(relayPortInside), relaySocketInside, ...claude], env.PATH);
-  return { file: file!, args, env };
+  return { file: file!, args, env, program: spec.bin };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Runs Claude Code once: the task on stdin, stream-json lines out, cancel by SIGINT and then the
 // whole descendant tree. Knows nothing of jobs or git.
 import { execa } from "execa";
-import { killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
+import { commandLine, killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
 import type { WorkerCommand } from "./command.js";
 import { StreamFold, type WorkerOutcome, type WorkerProgress } from "./stream.js";
 
@@ -68,7 +68,9 @@ export function startWorker(command: WorkerCommand, cwd: string, task: string, h
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       const tree = snapshotTree(pid);
-      signal(pid, "SIGINT");
+      // Claude Code itself, so it stops its tools and ends its session cleanly; the sandbox follows it.
+      const claude = [pid, ...tree.map((ref) => ref.pid)].filter((candidate) => commandLine(candidate)?.[0] === command.program);
+      for (const target of claude.length ? claude : [pid]) signal(target, "SIGINT");
       const exited = await Promise.race([
         outcome.then(() => true, () => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs)),
