@@ -32,6 +32,7 @@ test("tools/list is small, every tool says what it is for first, and annotations
   ]);
   for (const tool of tools) {
     assert.ok(tool.outputSchema, `${tool.name} declares an output schema`);
+    assert.equal(tool.inputSchema.additionalProperties, false, `${tool.name} advertises that it refuses unknown arguments`);
     assert.ok((tool.description ?? "").split(". ")[0]!.length <= 200, `${tool.name}'s first sentence is short`);
   }
   for (const name of ["code_worker_get_job", "code_worker_wait_for_job", "code_worker_list_jobs", "code_worker_get_details"]) {
@@ -112,6 +113,35 @@ test("expected failures are one-line isError results and the server keeps servin
     assert.ok(!errorText(result).includes("\n") && !errorText(result).includes("    at "), "one line, no stack");
   }
   assert.ok(view(await mcp.call("code_worker_list_jobs", {})).jobs);
+});
+
+test("bad arguments get one line naming the field and its form, and the server keeps answering", async (t) => {
+  const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } } });
+  const mcp = await connect(t, f.env);
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["code_worker_wait_for_job", { job_id: "fix-sum-k7m2", timeout: 30 }, 'unknown argument "timeout" (this tool takes job_id, timeout_s)'],
+    ["code_worker_get_job", { job_id: "fix-sum-k7m2", ["x".repeat(100)]: 1, y: 2 }, `unknown argument "${"x".repeat(40)}…" and 1 more (this tool takes job_id)`],
+    ["code_worker_start_implementation", { cwd: f.repo, task: "Fix\0 sum." }, "task must be a string without NUL bytes, got one at character 3"],
+    ["code_worker_start_implementation", { cwd: f.repo, task: "Fix sum.", task_label: "a\0b" }, "task_label must be a string without NUL bytes, got one at character 1"],
+    ["code_worker_get_details", { job_id: "fix-sum-k7m2", what: "diff", path: "src/\0" }, "path must be a string without NUL bytes, got one at character 4"],
+    ["code_worker_get_job", { job_id: "a".repeat(10_240) }, `job_id must be a string of at most 64 characters, got "${"a".repeat(40)}…"`],
+    ["code_worker_get_job", {}, "job_id must be a string of at most 64 characters, got nothing"],
+    ["code_worker_wait_for_job", { job_id: "fix-sum-k7m2", timeout_s: "60" }, 'timeout_s must be a whole number from 1 to 240, got "60"'],
+    ["code_worker_wait_for_job", { job_id: "fix-sum-k7m2", timeout_s: 2.5 }, "timeout_s must be a whole number from 1 to 240, got 2.5"],
+    ["code_worker_start_implementation", { cwd: f.repo, task: "Fix sum.", timeout_s: 5 }, "timeout_s must be a whole number from 10 to 86400, got 5"],
+    ["code_worker_cancel_job", { job_id: "fix-sum-k7m2", reason: "because" }, 'reason must be one of user_requested, obsolete, unsafe, got "because"'],
+    ["code_worker_apply_job", { job_id: "fix-sum-k7m2", accept_review: "yes" }, 'accept_review must be true or false, got "yes"'],
+    ["code_worker_list_jobs", { limit: [1, 2] }, "limit must be a whole number from 1 to 50, got [1,2]"],
+    // Within the schema's bound, so the engine refuses it; its echo is cut all the same.
+    ["code_worker_get_job", { job_id: "b".repeat(60) }, `"${"b".repeat(40)}…" is not a job id (they look like orders-import-fix-k7m2)`],
+  ];
+  for (const [tool, args, line] of cases) {
+    const text = errorText(await mcp.call(tool, args));
+    assert.equal(text, line, `${tool} ${JSON.stringify(args).slice(0, 80)}`);
+    assert.ok(Buffer.byteLength(text) < 200, `${text.length} bytes`);
+  }
+  assert.deepEqual(view(await mcp.call("code_worker_list_jobs", {})).jobs, []);
+  assert.equal(mcp.stderr().includes("internal error"), false);
 });
 
 test("a server started with a bad configuration still answers, naming the variable", async (t) => {

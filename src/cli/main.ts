@@ -15,28 +15,6 @@ import { describeJob } from "../views/human.js";
 import { activityLine } from "../worker/stream.js";
 import { checkPolicyFile, policyFileNames } from "../policy/load.js";
 
-const usage = `usage: code-worker <command> [options]
-
-  start --task TEXT | --task-file F [--cwd DIR] [--label L] [--tier fast|think|auto]
-        [--base REF] [--timeout S] [--wait]     start a job (--wait follows it to the end)
-  status [JOB]                                  one job (default: the newest in this repository)
-  wait JOB [--timeout S]                        follow a job, one line per change, until it ends
-  list [--cwd DIR] [--status S] [--limit N]     jobs, newest first (all repositories without --cwd)
-  cancel JOB --reason user_requested|obsolete|unsafe [--note TEXT]
-  logs JOB [--lines N]                          the worker's recent activity
-  review JOB                                    summary, checks, verdict and the diff, then the apply/discard commands
-  apply JOB [--mode commit|merge|working-tree] [--accept-review]
-                                                bring a done job's change into this checkout
-  discard JOB                                   remove an ended job's worktree and branch
-  gc [--older-than DAYS]                        clean ended jobs older than DAYS (default 7); spares running
-                                                jobs and done ones not yet applied or reviewed
-  policy check [FILE]                           validate a policy file (default .code-worker/policy.yaml)
-  policy explain JOB                            which rules and checks decided a finished job's verdict
-
-  --json   print the compact JSON view instead of lines
-
-configuration comes from the environment: see the README (CODE_WORKER_* variables)`;
-
 const options = {
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -58,26 +36,144 @@ const options = {
   "older-than": { type: "string" },
 } satisfies ParseArgsConfig["options"];
 
-type Flags = ReturnType<typeof parse>["values"];
+type FlagName = keyof typeof options;
 
-function parse(argv: string[]) {
+/**
+ * Every command's usage, flags and how many arguments it takes: the one place --help and every
+ * usage error read them from. A usage's line breaks are for --help; errors print it on one line.
+ */
+interface Command {
+  usage: string;
+  about: string;
+  flags: readonly FlagName[];
+  maxArgs: number;
+}
+
+const commands: Record<string, Command> = {
+  start: {
+    usage: "start --task TEXT | --task-file F [--cwd DIR] [--label L] [--tier fast|think|auto]\n      [--base REF] [--timeout S] [--wait]",
+    about: "start a job (--wait follows it to the end)",
+    flags: ["task", "task-file", "cwd", "label", "tier", "base", "timeout", "wait"],
+    maxArgs: 0,
+  },
+  status: { usage: "status [JOB]", about: "one job (default: the newest in this repository)", flags: [], maxArgs: 1 },
+  wait: { usage: "wait JOB [--timeout S]", about: "follow a job, one line per change, until it ends", flags: ["timeout"], maxArgs: 1 },
+  list: { usage: "list [--cwd DIR] [--status S] [--limit N]", about: "jobs, newest first (all repositories without --cwd)", flags: ["cwd", "status", "limit"], maxArgs: 0 },
+  cancel: { usage: "cancel JOB --reason user_requested|obsolete|unsafe [--note TEXT]", about: "", flags: ["reason", "note"], maxArgs: 1 },
+  logs: { usage: "logs JOB [--lines N]", about: "the worker's recent activity", flags: ["lines"], maxArgs: 1 },
+  review: { usage: "review JOB", about: "summary, checks, verdict and the diff, then the apply/discard commands", flags: [], maxArgs: 1 },
+  apply: {
+    usage: "apply JOB [--mode commit|merge|working-tree] [--accept-review]",
+    about: "bring a done job's change into this checkout",
+    flags: ["mode", "accept-review"],
+    maxArgs: 1,
+  },
+  discard: { usage: "discard JOB", about: "remove an ended job's worktree and branch", flags: [], maxArgs: 1 },
+  gc: {
+    usage: "gc [--older-than DAYS]",
+    about: "clean ended jobs older than DAYS (default 7); spares running\njobs and done ones not yet applied or reviewed",
+    flags: ["older-than"],
+    maxArgs: 0,
+  },
+  "policy check": { usage: "policy check [FILE...]", about: "validate policy files (default .code-worker/policy.yaml)", flags: [], maxArgs: Infinity },
+  "policy explain": { usage: "policy explain JOB", about: "which rules and checks decided a finished job's verdict", flags: [], maxArgs: 1 },
+};
+
+/** Flags every command takes. */
+const globalFlags: readonly FlagName[] = ["json", "help"];
+
+const usage = [
+  "usage: code-worker <command> [options]",
+  "",
+  ...Object.values(commands).map(helpEntry),
+  "",
+  "  --json   print the compact JSON view instead of lines",
+  "",
+  "configuration comes from the environment: see the README (CODE_WORKER_* variables)",
+].join("\n");
+
+/** A command's lines in --help: its usage, then what it does from column 48. */
+function helpEntry({ usage, about }: Command): string {
+  const lines = usage.split("\n").map((line) => `  ${line}`);
+  const [first, ...rest] = about ? about.split("\n") : [];
+  if (first === undefined) return lines.join("\n");
+  const last = lines.pop()!;
+  const column = " ".repeat(48);
+  if (last.length < 48) lines.push(`${last.padEnd(48)}${first}`);
+  else lines.push(last, `${column}${first}`);
+  return [...lines, ...rest.map((line) => `${column}${line}`)].join("\n");
+}
+
+/** The usage that every error about a command's arguments ends with, on one line. */
+function usageOf(name: string): string {
+  return `usage: code-worker ${commands[name]!.usage.replace(/\s+/g, " ")}`;
+}
+
+type Flags = ReturnType<typeof parseStrict>["values"];
+
+function parseStrict(argv: string[]) {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>["tokens"]>[number];
+
+/**
+ * The command line as typed, checked against the command's own flags and argument count: a flag
+ * or an argument the command does not take is refused with one line and the command's usage,
+ * never ignored. Node's strict parser then only types the values, for nothing is left to refuse.
+ */
+function parse(argv: string[]): { flags: Flags; command: string | undefined; args: string[] } {
+  const { positionals, tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const name = positionals[0] === "policy" && positionals[1] !== undefined ? `policy ${positionals[1]}` : positionals[0];
+  // --help answers whatever else was typed.
+  if (tokens.some((token) => token.kind === "option" && token.name === "help")) return { flags: { help: true }, command: undefined, args: [] };
+  if (name === undefined) {
+    const unknown = tokens.find((token) => token.kind === "option" && !Object.hasOwn(options, token.name));
+    if (unknown?.kind === "option") throw new UserError(`unknown option ${unknown.rawName} (see code-worker --help)`);
+    return { flags: parseStrict(argv).values, command: undefined, args: [] };
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name]! : undefined;
+  if (!command) {
+    throw new UserError(positionals[0] === "policy" ? "policy needs check or explain (see code-worker --help)" : `unknown command "${positionals[0]}" (see code-worker --help)`);
+  }
+  const where = `for ${name} (${usageOf(name)})`;
+  for (const token of tokens) checkFlag(token, command, name);
+  const args = positionals.slice(name.split(" ").length);
+  const extra = args.slice(command.maxArgs);
+  if (extra.length) throw new UserError(`unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((arg) => JSON.stringify(arg)).join(", ")} ${where}`);
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { flags: parseStrict(argv).values, command: name, args };
   } catch (error) {
-    throw new UserError(`${(error as Error).message.split("\n")[0]} (see code-worker --help)`);
+    // Only a case checkFlag missed; still one line.
+    throw new UserError(`${(error as Error).message.split("\n")[0]} ${where}`);
+  }
+}
+
+/** Refuses what Node's strict parser would, in our words: an unknown flag, a missing or stray value. */
+function checkFlag(token: Token, command: Command, name: string): void {
+  if (token.kind !== "option") return;
+  const where = `for ${name} (${usageOf(name)})`;
+  const flag = token.name as FlagName;
+  if (!Object.hasOwn(options, flag) || !(globalFlags.includes(flag) || command.flags.includes(flag))) {
+    throw new UserError(`unknown option ${token.rawName} ${where}`);
+  }
+  const type = options[flag].type;
+  if (type === "boolean" && token.inlineValue) throw new UserError(`${token.rawName} takes no value ${where}`);
+  if (type === "string" && token.value === undefined) throw new UserError(`${token.rawName} needs a value ${where}`);
+  if (type === "string" && !token.inlineValue && token.value?.startsWith("-")) {
+    throw new UserError(`${token.rawName} needs a value for ${name}; for one starting with "-", write ${token.rawName}=VALUE (${usageOf(name)})`);
   }
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values: flags, positionals } = parse(argv);
-  const [command, ...rest] = positionals;
+  const { flags, command, args: rest } = parse(argv);
   if (flags.help || !command) {
     console.log(usage);
     return command || flags.help ? 0 : 2;
   }
   const out = new Output(flags.json === true);
   // Checking a policy file needs no configuration, so it works before anything is set up.
-  if (command === "policy" && rest[0] === "check") return policyCheck(rest[1], out);
+  if (command === "policy check") return policyCheck(rest, out);
   const engine = new Engine(loadConfig());
   switch (command) {
     case "start":
@@ -85,27 +181,26 @@ async function main(argv: string[]): Promise<number> {
     case "status":
       return status(engine, rest[0], out);
     case "wait":
-      return follow(engine, required(rest[0], "JOB"), seconds(flags.timeout, "--timeout") ?? 3600, out);
+      return follow(engine, required(rest[0], "JOB", command), seconds(flags.timeout, "--timeout") ?? 3600, out);
     case "list":
       return list(engine, flags, out);
     case "cancel":
-      return cancel(engine, required(rest[0], "JOB"), flags, out);
+      return cancel(engine, required(rest[0], "JOB", command), flags, out);
     case "logs":
-      return logs(engine, required(rest[0], "JOB"), flags, out);
+      return logs(engine, required(rest[0], "JOB", command), flags, out);
     case "review":
-      return review(engine, required(rest[0], "JOB"), out);
+      return review(engine, required(rest[0], "JOB", command), out);
     case "apply":
-      return apply(engine, required(rest[0], "JOB"), flags, out);
+      return apply(engine, required(rest[0], "JOB", command), flags, out);
     case "discard": {
-      const job = await engine.discard(required(rest[0], "JOB"));
+      const job = await engine.discard(required(rest[0], "JOB", command));
       out.view(compactResult(job, Date.now()), `${job.id} discarded: worktree and branch ${job.branch} removed`);
       return 0;
     }
     case "gc":
       return gc(engine, flags, out);
-    case "policy":
-      if (rest[0] === "explain") return policyExplain(engine, required(rest[1], "JOB"), out);
-      throw new UserError(`policy needs check or explain (see code-worker --help)`);
+    case "policy explain":
+      return policyExplain(engine, required(rest[0], "JOB", command), out);
     default:
       throw new UserError(`unknown command "${command}" (see code-worker --help)`);
   }
@@ -239,19 +334,29 @@ async function gc(engine: Engine, flags: Flags, out: Output): Promise<number> {
   return 0;
 }
 
-/** Prints every problem as file:line:col [CODE] key: message; exit 1 when there are any. */
-async function policyCheck(file: string | undefined, out: Output): Promise<number> {
-  const path = resolve(file ?? policyFileNames[0]);
-  let text: Buffer;
-  try {
-    text = await readFile(path);
-  } catch {
-    throw new UserError(`cannot read "${path}"; give the policy file's path`);
+/**
+ * Checks every file given (default .code-worker/policy.yaml), printing each one's problems as
+ * file:line:col [CODE] key: message (--json: one object per file, a line each). Exit 1 when any
+ * file has problems, 2 when one cannot be read; the files after a bad one are still checked.
+ */
+async function policyCheck(files: string[], out: Output): Promise<number> {
+  let exit = 0;
+  for (const file of files.length ? files : [policyFileNames[0]]) {
+    const path = resolve(file);
+    let text: Buffer;
+    try {
+      text = await readFile(path);
+    } catch {
+      console.error(`code-worker: cannot read "${path}"; give the policy file's path`);
+      exit = 2;
+      continue;
+    }
+    const problems = checkPolicyFile({ name: file, text });
+    if (out.json) out.print({ file: path, valid: problems.length === 0, problems });
+    else console.log(problems.length ? problems.join("\n") : `${file}: valid`);
+    if (problems.length) exit = Math.max(exit, 1);
   }
-  const problems = checkPolicyFile({ name: file ?? policyFileNames[0], text });
-  if (out.json) out.print({ file: path, valid: problems.length === 0, problems });
-  else console.log(problems.length ? problems.join("\n") : `${file ?? policyFileNames[0]}: valid`);
-  return problems.length ? 1 : 0;
+  return exit;
 }
 
 async function policyExplain(engine: Engine, id: string, out: Output): Promise<number> {
@@ -301,8 +406,8 @@ async function readTaskFile(path: string): Promise<string> {
   }
 }
 
-function required(value: string | undefined, name: string): string {
-  if (!value) throw new UserError(`missing ${name} (see code-worker --help)`);
+function required(value: string | undefined, name: string, command: string): string {
+  if (!value) throw new UserError(`missing ${name} (${usageOf(command)})`);
   return value;
 }
 

@@ -19,7 +19,44 @@ export function jobResult(job: JobRecord): CallToolResult {
 }
 
 export function failure(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: oneLine(message, 500) }] };
+  return { isError: true, content: [{ type: "text", text: errorLine(message) }] };
+}
+
+/** An error line is read by the host's model: one line, under 200 bytes, whatever it echoes. */
+export const maxErrorBytes = 199;
+const excerptChars = 40;
+
+/**
+ * One line, and any run of more than 40 characters without a space (an echoed id, path or value,
+ * also from messages written deeper down) cut to its first 40, so the advice after it survives.
+ */
+export function errorLine(message: string): string {
+  const flat = message.replace(/\s+/g, " ").trim().replace(/[^\s"]{41,}/g, cut);
+  return capBytes(flat, maxErrorBytes);
+}
+
+/** A value as an error quotes it: at most 40 characters and "…"; "nothing" for a missing one. */
+export function excerpt(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(cut(value));
+  return cut(JSON.stringify(value) ?? String(value));
+}
+
+function cut(text: string): string {
+  const chars = Array.from(text);
+  return chars.length > excerptChars ? `${chars.slice(0, excerptChars).join("")}…` : text;
+}
+
+function capBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let kept = "";
+  let bytes = 3; // the "…"
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > max) break;
+    kept += char;
+  }
+  return `${kept}…`;
 }
 
 /** Runs a tool body; a UserError becomes its message, anything else a one-line internal error. */
@@ -29,6 +66,6 @@ export async function guarded(log: (line: string) => void, body: () => Promise<C
   } catch (error) {
     if (error instanceof UserError) return failure(error.message);
     log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return failure(`internal error in code-worker: ${error instanceof Error ? error.message : String(error)} (details in the server's stderr)`);
+    return failure(`internal error in code-worker: ${oneLine(error instanceof Error ? error.message : String(error), 100)} (details in the server's stderr)`);
   }
 }

@@ -1,18 +1,88 @@
 // The shapes hosts send and get back. Descriptions are read by the host's model on every turn,
 // so they are short.
 import { z } from "zod";
+import { UserError } from "../errors.js";
 import { cancelReasons } from "../jobs/record.js";
+import { excerpt } from "./result.js";
 
-export const jobId = z.string().describe("From start, e.g. fix-sum-k7m2");
+// Ids are at most 37 characters and labels are cut to 32; a longer value is a mistake, refused
+// before any message could echo it.
+export const jobId = z.string().max(64).describe("From start, e.g. fix-sum-k7m2");
 
 export const startInput = {
   cwd: z.string().describe("Absolute path in the git repository"),
   task: z.string().describe("What to change and how to check it"),
-  task_label: z.string().optional().describe("Short slug for id and branch"),
+  task_label: z.string().max(64).optional().describe("Short slug for id and branch"),
   execution_tier: z.enum(["fast", "think", "auto"]).optional().describe("Default auto"),
   base: z.string().optional().describe("Start point, default HEAD"),
-  timeout_s: z.number().int().optional().describe("Worker time limit, 10-86400"),
+  timeout_s: z.number().int().min(10).max(86_400).optional().describe("Worker time limit"),
 };
+
+/**
+ * A tool's arguments, checked by us rather than by the SDK: the SDK answers a bad argument with
+ * two lines behind a JSON-RPC prefix, and ignores names it does not know. So the SDK gets a schema
+ * that accepts anything yet advertises the strict one in tools/list, and `parse` (run inside
+ * `guarded`) refuses with one line that names the field and the form tools/list promised.
+ */
+export interface ToolInput<T> {
+  schema: z.ZodObject<{}, z.core.$loose>;
+  parse(args: Record<string, unknown>): T;
+}
+
+export function toolInput<S extends z.ZodRawShape>(shape: S): ToolInput<z.output<z.ZodObject<S, z.core.$strict>>> {
+  const { $schema: _, ...advertised } = z.toJSONSchema(z.strictObject(shape), { target: "draft-7", io: "input" });
+  const forms = new Map(Object.entries(advertised.properties ?? {}).map(([key, field]) => [key, acceptedForm(field)]));
+  const names = Object.keys(shape).join(", ");
+  return {
+    schema: z.looseObject({}).meta(advertised),
+    parse(args) {
+      const unknown = Object.keys(args).filter((key) => !Object.hasOwn(shape, key));
+      if (unknown.length) {
+        const more = unknown.length > 1 ? ` and ${unknown.length - 1} more` : "";
+        throw new UserError(`unknown argument ${excerpt(unknown[0])}${more} (this tool takes ${names})`);
+      }
+      const values: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(shape)) {
+        const value = args[key];
+        // A NUL cannot reach git or the worker through argv or a C string; say so here, by name.
+        if (typeof value === "string" && value.includes("\0")) {
+          throw new UserError(`${key} must be a string without NUL bytes, got one at character ${value.indexOf("\0")}`);
+        }
+        const parsed = z.safeParse(field, value);
+        if (!parsed.success) throw new UserError(`${key} must be ${forms.get(key)}, got ${excerpt(value)}`);
+        if (parsed.data !== undefined) values[key] = parsed.data;
+      }
+      return values as z.output<z.ZodObject<S, z.core.$strict>>;
+    },
+  };
+}
+
+/** What a field accepts, in words, from the JSON Schema that tools/list shows the host. */
+function acceptedForm(field: z.core.JSONSchema._JSONSchema): string {
+  if (typeof field === "boolean") return field ? "any value" : "absent";
+  if (field.enum) return `one of ${field.enum.join(", ")}`;
+  switch (field.type) {
+    case "integer":
+      return `a whole number${range(field)}`;
+    case "number":
+      return `a number${range(field)}`;
+    case "boolean":
+      return "true or false";
+    case "string":
+      return field.maxLength === undefined ? "a string" : `a string of at most ${field.maxLength} characters`;
+    default:
+      return `JSON of type ${String(field.type)}`;
+  }
+}
+
+function range(field: z.core.JSONSchema.JSONSchema): string {
+  // zod bounds every int by the safe-integer range; that says nothing a host can use.
+  const min = field.minimum !== undefined && field.minimum > Number.MIN_SAFE_INTEGER ? field.minimum : undefined;
+  const max = field.maximum !== undefined && field.maximum < Number.MAX_SAFE_INTEGER ? field.maximum : undefined;
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
+  if (min !== undefined) return ` of at least ${min}`;
+  return max === undefined ? "" : ` of at most ${max}`;
+}
 
 export const cancelReason = z.enum(cancelReasons);
 

@@ -3,26 +3,28 @@ import { z } from "zod";
 import { compactResult } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
-import { jobId, jobViewSchema } from "../schemas.js";
+import { jobId, jobViewSchema, toolInput } from "../schemas.js";
 
 export function registerApplyTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({
+    job_id: jobId,
+    mode: z.enum(["commit", "merge", "working-tree"]).optional(),
+    accept_review: z.boolean().optional().describe("A person reviewed a change the policy sent to review"),
+  });
   server.registerTool(
     "code_worker_apply_job",
     {
       title: "Apply a job",
       description:
         "Bring a done job's change into your checkout: a commit (default), a merge commit or uncommitted files. Changes nothing when it cannot apply cleanly and safely.",
-      inputSchema: {
-        job_id: jobId,
-        mode: z.enum(["commit", "merge", "working-tree"]).optional(),
-        accept_review: z.boolean().optional().describe("A person reviewed a change the policy sent to review"),
-      },
+      inputSchema: input.schema,
       outputSchema: jobViewSchema,
       // It changes the person's checkout: destructive, so a host asks before running it.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
-    (args) =>
+    (raw) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const job = await ctx.engine().apply(args.job_id, { mode: args.mode, acceptReview: args.accept_review });
         return structured(compactResult(job, Date.now()), `${job.id} applied (${job.applied?.mode}), host HEAD ${job.applied?.host_head}`);
       }),

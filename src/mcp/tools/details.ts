@@ -3,25 +3,27 @@ import { z } from "zod";
 import { defaultDetailBytes, detailKinds, maxDetailBytes } from "../../jobs/details.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
-import { detailShape, jobId } from "../schemas.js";
+import { detailShape, jobId, toolInput } from "../schemas.js";
 
 export function registerDetailsTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({
+    job_id: jobId,
+    what: z.enum(detailKinds),
+    path: z.string().optional().describe("diff: one file; check_log: the check's name"),
+    max_bytes: z.number().int().min(256).max(maxDetailBytes).optional().describe(`Default ${defaultDetailBytes}`),
+  });
   server.registerTool(
     "code_worker_get_details",
     {
       title: "Job details",
       description: "Fetch one capped detail of a job on demand: its diff (whole or one path), a check's log tail, the worker's activity tail, or its full final message.",
-      inputSchema: {
-        job_id: jobId,
-        what: z.enum(detailKinds),
-        path: z.string().optional().describe("diff: one file; check_log: the check's name"),
-        max_bytes: z.number().int().min(256).max(maxDetailBytes).optional().describe(`Default ${defaultDetailBytes}`),
-      },
+      inputSchema: input.schema,
       outputSchema: detailShape,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args) =>
+    (raw) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const detail = await ctx.engine().detail(args.job_id, args.what, args.path, args.max_bytes);
         const cut = detail.truncated_bytes ? `, ${detail.truncated_bytes} bytes cut` : "";
         return structured(detail, `${args.what} of ${detail.job_id}: ${detail.bytes} bytes${cut}`);

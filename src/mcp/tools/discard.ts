@@ -2,20 +2,22 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { compactResult } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
-import { jobId, jobViewSchema } from "../schemas.js";
+import { jobId, jobViewSchema, toolInput } from "../schemas.js";
 
 export function registerDiscardTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({ job_id: jobId });
   server.registerTool(
     "code_worker_discard_job",
     {
       title: "Discard a job",
       description: "Throw an ended job's work away: removes its worktree and branch, keeps a small record. Your checkout is not touched.",
-      inputSchema: { job_id: jobId },
+      inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args) =>
+    (raw) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const job = await ctx.engine().discard(args.job_id);
         return structured(compactResult(job, Date.now()), `${job.id} discarded`);
       }),

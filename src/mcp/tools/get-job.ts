@@ -1,21 +1,23 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolContext } from "../context.js";
 import { guarded, jobResult } from "../result.js";
-import { jobId, jobViewSchema } from "../schemas.js";
+import { jobId, jobViewSchema, toolInput } from "../schemas.js";
 
 export function registerGetJobTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({ job_id: jobId });
   server.registerTool(
     "code_worker_get_job",
     {
       title: "Job status",
       description:
         "Get a coding job's state: liveness while it runs (quiet is normal, not a reason to cancel), the compact result once it ends.",
-      inputSchema: { job_id: jobId },
+      inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args) =>
+    (raw) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const job = await ctx.engine().get(args.job_id);
         return jobResult(job);
       }),

@@ -4,27 +4,29 @@ import { activeStates, terminalStates } from "../../jobs/record.js";
 import { listLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
-import { listShape } from "../schemas.js";
+import { listShape, toolInput } from "../schemas.js";
 
 export const listDefault = 10;
 export const listMax = 50;
 
 export function registerListTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({
+    cwd: z.string().optional().describe("Only this repository's jobs"),
+    status: z.enum([...activeStates, ...terminalStates]).optional(),
+    limit: z.number().int().min(1).max(listMax).optional().describe(`Default ${listDefault}`),
+  });
   server.registerTool(
     "code_worker_list_jobs",
     {
       title: "List jobs",
       description: "List coding jobs, newest first, one short line each (id, status, tier, age, diffstat, verdict).",
-      inputSchema: {
-        cwd: z.string().optional().describe("Only this repository's jobs"),
-        status: z.enum([...activeStates, ...terminalStates]).optional(),
-        limit: z.number().int().min(1).max(listMax).optional().describe(`Default ${listDefault}`),
-      },
+      inputSchema: input.schema,
       outputSchema: listShape,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args) =>
+    (raw) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const jobs = await ctx.engine().list({ cwd: args.cwd, status: args.status });
         const limit = args.limit ?? listDefault;
         const now = Date.now();

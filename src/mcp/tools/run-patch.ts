@@ -2,22 +2,24 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ToolContext } from "../context.js";
 import { guarded, jobResult } from "../result.js";
-import { jobViewSchema, startInput } from "../schemas.js";
+import { jobViewSchema, startInput, toolInput } from "../schemas.js";
 import { maxWaitS } from "./wait.js";
 
 export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({ ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().describe("Default 90, max 240") });
   server.registerTool(
     "code_worker_run_patch",
     {
       title: "Run a tiny patch",
       description:
         "Make a tiny change (at most 3 files, 60 lines, else review) and wait for it: returns the compact result, or past deadline_s the running job's view (it carries on; poll code_worker_get_job).",
-      inputSchema: { ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().describe("Default 90, max 240") },
+      inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
-    (args, extra) =>
+    (raw, extra) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const engine = ctx.engine();
         const deadline = Date.now() + (args.deadline_s ?? 90) * 1000;
         const started = await engine.start({

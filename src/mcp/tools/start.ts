@@ -2,21 +2,23 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { startView } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
-import { jobViewSchema, startInput } from "../schemas.js";
+import { jobViewSchema, startInput, toolInput } from "../schemas.js";
 
 export function registerStartTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput(startInput);
   server.registerTool(
     "code_worker_start_implementation",
     {
       title: "Start a coding job",
       description:
         "Start a background coding job: a Claude Code worker makes the change in its own worktree and branch, never in your checkout. Then poll code_worker_get_job every next_poll_s.",
-      inputSchema: startInput,
+      inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
-    (args) =>
+    (raw) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const job = await ctx.engine().start({
           cwd: args.cwd,
           task: args.task,

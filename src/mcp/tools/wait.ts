@@ -3,24 +3,26 @@ import { z } from "zod";
 import { progressLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
 import { guarded, jobResult } from "../result.js";
-import { jobId, jobViewSchema } from "../schemas.js";
+import { jobId, jobViewSchema, toolInput } from "../schemas.js";
 
 /** Hosts time tool calls out at 300 s by default; a wait always returns well before. */
 export const maxWaitS = 240;
 
 export function registerWaitTool(server: McpServer, ctx: ToolContext): void {
+  const input = toolInput({ job_id: jobId, timeout_s: z.number().int().min(1).max(maxWaitS).optional().describe("Default 60, max 240") });
   server.registerTool(
     "code_worker_wait_for_job",
     {
       title: "Wait for a job",
       description:
         "Block until a coding job ends or timeout_s passes, then return the same view as code_worker_get_job. For short waits only; the main loop is sparse get_job polling.",
-      inputSchema: { job_id: jobId, timeout_s: z.number().int().min(1).max(maxWaitS).optional().describe("Default 60, max 240") },
+      inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args, extra) =>
+    (raw, extra) =>
       guarded(ctx.log, async () => {
+        const args = input.parse(raw);
         const progressToken = extra._meta?.progressToken;
         let step = 0;
         const job = await ctx.engine().wait(

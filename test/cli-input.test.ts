@@ -1,0 +1,75 @@
+// The command line refuses what it would otherwise ignore: a flag or argument the command does not
+// take is one line naming it with the command's usage (exit 2), and policy check checks every file.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { execa } from "execa";
+
+const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
+// No configuration: every refusal here happens before the engine is built.
+const run = (args: string[], cwd?: string) => execa("node", [cli, ...args], { cwd, env: { PATH: process.env.PATH }, extendEnv: false, reject: false });
+
+const startUsage = "usage: code-worker start --task TEXT | --task-file F [--cwd DIR] [--label L] [--tier fast|think|auto] [--base REF] [--timeout S] [--wait]";
+const listUsage = "usage: code-worker list [--cwd DIR] [--status S] [--limit N]";
+
+test("a flag or argument the command does not take is one line with the command's usage, exit 2", async () => {
+  const cases: [string[], string][] = [
+    [["list", "extra"], `code-worker: unexpected argument "extra" for list (${listUsage})`],
+    [["status", "fix-sum-k7m2", "again", "more"], 'code-worker: unexpected arguments "again", "more" for status (usage: code-worker status [JOB])'],
+    [["discard", "a-abcd", "b-abcd"], 'code-worker: unexpected argument "b-abcd" for discard (usage: code-worker discard JOB)'],
+    [["policy", "explain", "a-abcd", "b"], 'code-worker: unexpected argument "b" for policy explain (usage: code-worker policy explain JOB)'],
+    [["start", "--tsk", "Fix it."], `code-worker: unknown option --tsk for start (${startUsage})`],
+    [["list", "--mode", "merge"], `code-worker: unknown option --mode for list (${listUsage})`],
+    [["-x", "list"], `code-worker: unknown option -x for list (${listUsage})`],
+    [["--frob"], "code-worker: unknown option --frob (see code-worker --help)"],
+    [["start", "--task"], `code-worker: --task needs a value for start (${startUsage})`],
+    [["start", "--task", "--wait"], `code-worker: --task needs a value for start; for one starting with "-", write --task=VALUE (${startUsage})`],
+    [["start", "--wait=yes"], `code-worker: --wait takes no value for start (${startUsage})`],
+    [["wait"], "code-worker: missing JOB (usage: code-worker wait JOB [--timeout S])"],
+    [["frob", "--x"], 'code-worker: unknown command "frob" (see code-worker --help)'],
+    [["policy", "lint"], "code-worker: policy needs check or explain (see code-worker --help)"],
+  ];
+  for (const [args, line] of cases) {
+    const result = await run(args);
+    assert.equal(result.stderr, line, args.join(" "));
+    assert.equal(result.exitCode, 2, args.join(" "));
+    assert.equal(result.stdout, "");
+  }
+  const help = await run(["start", "--frob", "--help"]);
+  assert.equal(help.exitCode, 0);
+  assert.match(help.stdout, /^ {2}policy check \[FILE\.\.\.\] +validate policy files/m);
+});
+
+test("policy check checks every file given and fails when any of them is invalid", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "code-worker-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "good.yaml"), "version: 1\n");
+  writeFileSync(join(dir, "indent.yaml"), "version: 1\nrules:\n  a: 1\n b: 2\n");
+  writeFileSync(join(dir, "twice.yaml"), "version: 1\nrules:\n  max-files: {max: 1}\n  max-files: {max: 2}\n");
+  const indent = "indent.yaml:4:1 [BAD_INDENT] all mapping items must start at the same column";
+  const twice = 'twice.yaml:4:3 [DUPLICATE_KEY] duplicate key "max-files"';
+
+  const all = await run(["policy", "check", "good.yaml", "indent.yaml", "twice.yaml"], dir);
+  assert.deepEqual([all.exitCode, all.stdout.split("\n"), all.stderr], [1, ["good.yaml: valid", indent, twice], ""]);
+  // The first file valid is not enough: the exit follows the worst file, wherever it is.
+  const last = await run(["policy", "check", "good.yaml", "twice.yaml"], dir);
+  assert.deepEqual([last.exitCode, last.stdout.split("\n")], [1, ["good.yaml: valid", twice]]);
+  const valid = await run(["policy", "check", "good.yaml", "good.yaml"], dir);
+  assert.deepEqual([valid.exitCode, valid.stdout], [0, "good.yaml: valid\ngood.yaml: valid"]);
+  // An unreadable file is a usage error, and the files after it are still checked.
+  const missing = await run(["policy", "check", "nosuch.yaml", "indent.yaml"], dir);
+  assert.deepEqual(
+    [missing.exitCode, missing.stdout, missing.stderr],
+    [2, indent, `code-worker: cannot read "${join(dir, "nosuch.yaml")}"; give the policy file's path`],
+  );
+  const json = await run(["policy", "check", "--json", "good.yaml", "twice.yaml"], dir);
+  assert.deepEqual(
+    json.stdout.split("\n").map((line) => JSON.parse(line)),
+    [
+      { file: join(dir, "good.yaml"), valid: true, problems: [] },
+      { file: join(dir, "twice.yaml"), valid: false, problems: [twice] },
+    ],
+  );
+});
