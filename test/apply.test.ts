@@ -1,7 +1,7 @@
 // After a job: merge status against the host's moving HEAD, apply in each mode, discard, gc.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
@@ -66,6 +66,24 @@ test("the host changed the same lines: conflicts are named and apply changes not
   await assert.rejects(f.engine.apply(job.id), { message: /src\/sum\.js/ });
   assert.deepEqual(treeDigest(f.repo, hostOwn), before);
   assert.equal((await f.engine.get(job.id)).status, "done");
+});
+
+test("an apply whose cleanup fails still records the job applied: the change is in the host", async (t) => {
+  const { f, job } = await doneJob(t);
+  const git = simpleGit(f.repo);
+  const head = await git.revparse(["HEAD"]);
+  // A directory git does not know as a worktree where the job's worktree was: git worktree remove refuses it.
+  await rm(job.worktree, { recursive: true, force: true });
+  await mkdir(job.worktree);
+
+  const applied = await f.engine.apply(job.id);
+  assert.equal(applied.status, "applied");
+  assert.equal(await git.revparse(["HEAD~1"]), head);
+  assert.equal(applied.applied?.host_head, (await git.revparse(["HEAD"])).slice(0, 7));
+  const read = await f.engine.get(job.id);
+  assert.equal(read.status, "applied");
+  assert.deepEqual(read.applied, applied.applied);
+  await assert.rejects(f.engine.apply(job.id), { message: `job ${job.id} is already applied (commit, host HEAD ${applied.applied?.host_head})` });
 });
 
 test("a change the policy sent to review is applied only with an explicit acceptance", async (t) => {

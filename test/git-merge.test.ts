@@ -143,6 +143,7 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     assert.equal(await git(s.host, "status", "--porcelain"), "");
     assert.match(await git(s.host, "reflog", "-1", "--format=%gs"), /^code-worker: apply code-worker\/notes-k7m2 \(commit\)$/);
     await assertRefused(s, modes, /^the job's change is already in the host's HEAD [0-9a-f]{7}; nothing to apply$/);
+    assert.equal((await mergeStatus(s.host, s.branch, s.base)).status, "empty");
   });
 
   test("the same lines changed on both sides is a conflict that every mode refuses without touching the host", async (t) => {
@@ -300,6 +301,19 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await jobCommit(s, { "notes.txt": "changed\n" });
     await jobCommit(s, { "notes.txt": "one\ntwo\nthree\n" }); // and changed back
     assert.equal((await mergeStatus(s.host, s.branch, s.base)).status, "empty");
+  });
+
+  test("a change the host's HEAD already has is empty, as apply's refusal says", async (t) => {
+    const s = await scenario(t);
+    await jobCommit(s, { "notes.txt": "one\nTWO\nthree\n", "new.txt": "new\n" });
+    const hostHead = await hostCommit(s.host, { "notes.txt": "one\nTWO\nthree\n", "new.txt": "new\n" }, "The host makes the same change");
+
+    const status = await mergeStatus(s.host, s.branch, s.base);
+    assert.deepEqual(status, { status: "empty", base: s.base.slice(0, 7), host_head: hostHead.slice(0, 7), host_head_full: hostHead });
+    await assertRefused(s, modes, new RegExp(`^the job's change is already in the host's HEAD ${hostHead.slice(0, 7)}; nothing to apply$`));
+
+    await hostCommit(s.host, { "new.txt": null }, "The host drops half of it");
+    assert.equal((await mergeStatus(s.host, s.branch, s.base)).status, "clean");
   });
 
   test("a host on a branch without the job's base gets the job's change and nothing else", async (t) => {

@@ -75,6 +75,8 @@ test("a job is judged by the base commit's policy, not the worker's edits nor th
   const reasons = view.policy!.reasons.join("\n");
   assert.match(reasons, /forbidden-paths: .*config\/server\.pem/);
   assert.equal(job.policy_sources, (await readBasePolicy(f.repo, job.base.commit)).policy.sources);
+  // The host's uncommitted edit was found, not used, and the result says so.
+  assert.equal(view.policy?.unused, ".code-worker/policy.yaml (uncommitted)");
   // The floor keeps the worker's hands off the policy; had it got through, the floor would flag it.
   const changed = await simpleGit(f.repo).raw(["diff", "--name-only", `${job.base.commit}..${job.branch}`]);
   assert.ok(!changed.includes(".code-worker/") || /floor-self: a policy never approves a change to itself/.test(reasons), reasons);

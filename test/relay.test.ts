@@ -28,8 +28,16 @@ test("the relay forwards with the key, refuses any other token, counts usage, an
   assert.equal((await ask(relay.url!, testKey)).status, 401); // the key itself is no token
   assert.equal(provider.requests.length, 2);
 
+  // The key buys model turns only: no other path or method of the account reaches the provider.
+  for (const [method, path] of [["DELETE", "/v1/organizations/anything"], ["GET", "/v1/files"], ["POST", "/v1/messages/batches"], ["GET", "/v1/messages"]] as const) {
+    const other = await fetch(`${relay.url}${path}`, { method, headers: { "x-api-key": relay.token } });
+    assert.equal(other.status, 403, `${method} ${path}`);
+  }
+  assert.equal((await fetch(relay.url!, { method: "HEAD", headers: { "x-api-key": relay.token } })).status, 200);
+  assert.equal(provider.requests.length, 2);
+
   const activity = relay.activity();
-  assert.deepEqual({ requests: activity.requests, open: activity.open, refused: activity.refused, input: activity.input_tokens, output: activity.output_tokens }, { requests: 2, open: 0, refused: 2, input: 220, output: 50 });
+  assert.deepEqual({ requests: activity.requests, open: activity.open, refused: activity.refused, input: activity.input_tokens, output: activity.output_tokens }, { requests: 2, open: 0, refused: 6, input: 220, output: 50 });
   await relay.close();
   await assert.rejects(ask(relay.url!, relay.token));
 });

@@ -8,6 +8,7 @@ import { bash, fixSum, readSum, samplePolicy, say } from "../src/demo/sample.js"
 import { loadConfig } from "../src/config.js";
 import { Engine } from "../src/jobs/engine.js";
 import { isAlive } from "../src/os/processes.js";
+import { oneLine } from "../src/worker/stream.js";
 import { eventually, fixture, processesWith } from "./helpers.js";
 
 test("cancel during a long Bash call ends every process and keeps the partial work", async (t) => {
@@ -43,7 +44,8 @@ test("a runner killed with SIGKILL is reported lost, and its orphaned worker is 
     const record = await f.engine.get(started.id);
     return record.status === "lost" ? record : undefined;
   });
-  assert.match(job.error ?? "", new RegExp(`^the runner \\(pid ${working.runner!.pid}\\) died while working; start the job again\\.`));
+  const logLine = (await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "runner.log"), "utf8")).trim().split("\n").at(-1);
+  assert.equal(job.error, `the runner (pid ${working.runner!.pid}) died while working; start the job again (partial work is in ${job.worktree}); its last log line: ${oneLine(logLine!, 200)}`);
   await eventually("the orphaned worker to end", () => (isAlive(working.worker!.pid!, working.worker!.start_ticks) ? undefined : true), 10_000);
 });
 
@@ -51,7 +53,7 @@ test("a worker past its time limit is stopped and the job timed out, partial wor
   const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("true; sleep 1309")], fallback: say("Done.") } } });
   const started = await f.engine.start({ cwd: f.repo, task: "Fix sum slowly.", tier: "fast", timeoutS: 10 });
   const job = await f.engine.wait(started.id, 60);
-  assert.equal(job.status, "timed_out");
+  assert.equal(job.status, "timed_out", job.error);
   assert.match(job.error ?? "", /ran past its 10s limit \(timeout_s, CODE_WORKER_JOB_TIMEOUT_S\); partial work is on branch/);
   assert.equal(job.changes?.files, 1);
   assert.deepEqual(processesWith("sleep 1309"), []);

@@ -123,6 +123,13 @@ test("the compact result fits its budget whatever the worker did, and says what 
   assert.equal(progressLine(running, Date.parse("2026-01-01T00:10:00.000Z")).split(" · ").length, 4);
 });
 
+test("a done job whose change the host's HEAD already has is to be discarded, not applied", () => {
+  const merge = (status: "clean" | "conflicts" | "empty") => ({ status, base: "a".repeat(7), host_head: "b".repeat(7), host_head_full: "b".repeat(40), branch_head: "c".repeat(40) });
+  const done = (status: "clean" | "conflicts" | "empty"): JobRecord => ({ ...bigJob(), status: "done", error: undefined, verdict: { verdict: "approve", reasons: [], fired: [] }, merge: merge(status) });
+  assert.deepEqual((["clean", "conflicts", "empty"] as const).map((status) => compactResult(done(status), Date.now()).next), ["apply", "inspect", "discard"]);
+  assert.equal(listLine(done("empty"), Date.parse("2026-01-01T00:10:00.000Z")), "big-job-abcd done think 600s 400f +90000 -12000 approve empty");
+});
+
 test("hosts are told to poll less often as a job ages", () => {
   const job = { ...bigJob(), status: "working" as const, ended_at: undefined };
   const at = (s: number) => nextPollS(job, Date.parse(job.created_at) + s * 1000);

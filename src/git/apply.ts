@@ -54,8 +54,9 @@ export async function applyJob(req: ApplyRequest): Promise<ApplyResult> {
   if (merged.conflicts.length > 0) {
     throw new UserError(`the job's change conflicts with the host's HEAD ${short(hostHead)} in ${listed(merged.conflicts)}; run the job again from the current HEAD, or merge ${branch} by hand`);
   }
+  // The same test as merge status "empty": the merged tree is the host's own.
+  if (merged.tree === job.hostTree) throw new UserError(`the job's change is already in the host's HEAD ${short(hostHead)}; nothing to apply`);
   const change = await treeChange(root, hostHead, merged.tree);
-  if (change.files.length === 0) throw new UserError(`the job's change is already in the host's HEAD ${short(hostHead)}; nothing to apply`);
   await refuseToOverwrite(root, change);
 
   if (mode === "working-tree") {

@@ -31,6 +31,8 @@ export interface MergeResult {
 /** The commits a status or an apply starts from. */
 export interface JobCommits extends MergeInputs {
   base: string;
+  /** The host's HEAD tree; undefined while the host's branch has no commits. */
+  hostTree: string | undefined;
   /** The branch's tree is its base's: the job changed nothing. */
   empty: boolean;
 }
@@ -45,25 +47,29 @@ export async function mergeInputs(hostRoot: string, branch: string): Promise<Mer
 
 export async function jobCommits(hostRoot: string, branch: string, baseCommit: string): Promise<JobCommits> {
   const ref = `refs/heads/${branch}`;
-  const [hostHead, branchHead, base, baseTree, branchTree] = await resolveAll(hostRoot, [
+  const [hostHead, branchHead, base, baseTree, branchTree, hostTree] = await resolveAll(hostRoot, [
     "HEAD^{commit}",
     `${ref}^{commit}`,
     `${baseCommit}^{commit}`,
     `${baseCommit}^{tree}`,
     `${ref}^{tree}`,
+    "HEAD^{tree}",
   ]);
   if (!branchHead) throw missingBranch(branch);
   if (!base) throw new UserError(`base "${baseCommit}" is not a commit in "${hostRoot}"`);
-  return { hostHead, branchHead, base, empty: baseTree === branchTree };
+  return { hostHead, branchHead, base, hostTree, empty: baseTree === branchTree };
 }
 
-/** "empty" when the branch has no changes relative to its base, else whether it merges cleanly. */
+/**
+ * "empty" when applying would change nothing (the branch has no changes against its base, or the
+ * host's HEAD already has them: apply refuses both), else whether it merges cleanly.
+ */
 export async function mergeStatus(hostRoot: string, branch: string, baseCommit: string): Promise<MergeStatus> {
-  const { hostHead, branchHead, base, empty } = await jobCommits(hostRoot, branch, baseCommit);
+  const { hostHead, branchHead, base, hostTree, empty } = await jobCommits(hostRoot, branch, baseCommit);
   const heads = { base: short(base), host_head: short(hostHead ?? ""), host_head_full: hostHead ?? "" };
   if (empty) return { status: "empty", ...heads };
-  const { conflicts } = await mergeChange(hostRoot, hostHead, base, branchHead);
-  if (conflicts.length === 0) return { status: "clean", ...heads };
+  const { tree, conflicts } = await mergeChange(hostRoot, hostHead, base, branchHead);
+  if (conflicts.length === 0) return { status: tree === hostTree ? "empty" : "clean", ...heads };
   return { status: "conflicts", conflicts: { paths: conflicts.slice(0, shownConflicts), count: conflicts.length }, ...heads };
 }
 

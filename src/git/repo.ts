@@ -57,6 +57,17 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
   throw new UserError(`base "${ref}" is not a commit in "${root}"`);
 }
 
+/**
+ * Whether every commit a base holds is reachable from the checkout's HEAD, a tag, a remote branch
+ * or a branch other than those `excludedBranches` matches (the job branches): a commit only a worker made would make its policy the judge of the next job.
+ */
+export async function reachableFromOwnRefs(root: string, commit: string, excludedBranches: string): Promise<boolean> {
+  // Not --all: it counts every worktree's HEAD, and a job's worktree has its job branch checked out.
+  const run = await gitRun(root, ["rev-list", "-n", "1", commit, "--not", `--exclude=${excludedBranches}`, "--branches", "--tags", "--remotes", "HEAD"]);
+  if (run.exitCode !== 0) throw new Error(`git rev-list failed: ${firstLine(run.stderr)}`);
+  return run.stdout.trim() === "";
+}
+
 /** Paths of every checkout of the repository (the host's and every linked worktree). */
 export async function worktreePaths(root: string): Promise<string[]> {
   const out = await git(root).raw(["worktree", "list", "--porcelain"]);

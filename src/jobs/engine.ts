@@ -5,7 +5,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
-import { resolveCommit, resolveRepo } from "../git/repo.js";
+import { reachableFromOwnRefs, resolveCommit, resolveRepo } from "../git/repo.js";
 import { isAlive, killTree, signal } from "../os/processes.js";
 import { oneLine } from "../worker/stream.js";
 import { assertJobId, newJobId, taskLabel } from "./ids.js";
@@ -13,12 +13,12 @@ import { JobIndex } from "./job-index.js";
 import { now } from "./job-run.js";
 import { launchRunner } from "./launch.js";
 import { isTerminal, type CancelReason, type JobRecord, type JobState } from "./record.js";
-import { JobStore } from "./store.js";
+import { isUnreadable, JobStore, type ListedJob } from "./store.js";
 import { chooseTier } from "./tier.js";
 import { keyFileCheck } from "../doctor/settings.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { jobDetail, type Detail, type DetailKind } from "./details.js";
-import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, type ApplyOptions } from "./settle.js";
+import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, freshMerges, type ApplyOptions } from "./settle.js";
 
 export interface StartRequest {
   cwd: string;
@@ -64,6 +64,9 @@ export class Engine {
     const repo = await resolveRepo(request.cwd);
     const baseRef = request.base ?? "HEAD";
     const baseCommit = await resolveCommit(repo.root, baseRef);
+    if (!(await reachableFromOwnRefs(repo.root, baseCommit, "code-worker/*"))) {
+      throw new UserError(`base "${oneLine(baseRef, 60)}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`);
+    }
     const tier = chooseTier(request.tier ?? "auto", task, this.config);
     const jobTimeoutS = timeoutS(request.timeoutS, this.config.jobTimeoutS);
     await this.checkPrerequisites();
@@ -125,24 +128,32 @@ export class Engine {
     const nowMs = Date.now();
     const cleaned: JobRecord[] = [];
     for (const job of await this.list(filter)) {
-      if (!collectable(job, olderThanS * 1000, nowMs)) continue;
+      if (isUnreadable(job) || !collectable(job, olderThanS * 1000, nowMs)) continue;
       cleaned.push(await collect(await this.store(job.id), job));
     }
     return cleaned;
   }
 
-  /** Newest first. Without cwd, every repository's jobs. */
-  async list(filter: ListFilter = {}): Promise<JobRecord[]> {
+  /**
+   * Newest first. Without cwd, every repository's jobs. A job whose record cannot be read is listed
+   * as unreadable whatever the status filter, since its status is unknown. Merge status is as fresh
+   * as get's, at one git process per checkout to see which jobs' inputs moved.
+   */
+  async list(filter: ListFilter = {}): Promise<ListedJob[]> {
     const stores = filter.cwd ? [JobStore.forCommonDir((await resolveRepo(filter.cwd)).commonDir)] : await this.index.stores();
-    const records: JobRecord[] = [];
+    const listed: ListedJob[] = [];
     for (const store of stores) {
+      const records: JobRecord[] = [];
       for (const id of await store.ids()) {
-        const record = await store.read(id).catch(() => undefined);
-        if (record) records.push(await this.reconcile(store, record));
+        const loaded = await store.load(id).catch(() => undefined); // an id that is no job id: not a job
+        if (!loaded) continue; // a job being created has no record yet
+        if (isUnreadable(loaded)) listed.push(loaded);
+        else records.push(await this.reconcile(store, loaded));
       }
+      listed.push(...(await freshMerges(store, records)));
     }
-    return records
-      .filter((r) => !filter.status || r.status === filter.status)
+    return listed
+      .filter((r) => !filter.status || r.status === filter.status || isUnreadable(r))
       .sort((a, b) => b.created_at.localeCompare(a.created_at))
       .slice(0, filter.limit ?? Infinity);
   }
@@ -223,7 +234,7 @@ export class Engine {
       const record = await store.read(id);
       if (record.runner || isTerminal(record.status)) return record;
       if (Date.now() > deadline) {
-        return this.markEnded(store, record, "failed", `the runner did not start: ${await runnerLogTail(store, id)}`);
+        return this.markEnded(store, record, "failed", `the runner did not start: ${(await runnerLogTail(store, id)) ?? "(runner.log is empty)"}`);
       }
       await sleep(50);
     }
@@ -237,12 +248,13 @@ export class Engine {
     if (isTerminal(latest.status)) return latest;
     const orphan = latest.worker;
     if (orphan?.pid && isAlive(orphan.pid, orphan.start_ticks)) killTree(orphan.pid);
-    const kept = latest.status === "working" ? ` any partial work is in ${latest.worktree}` : "";
+    const kept = latest.status === "working" ? ` (partial work is in ${latest.worktree})` : "";
+    const tail = await runnerLogTail(store, latest.id);
     return this.markEnded(
       store,
       latest,
       "lost",
-      `the runner (pid ${latest.runner!.pid}) died while ${latest.status}; start the job again.${kept} Last log line: ${await runnerLogTail(store, latest.id)}`,
+      `the runner (pid ${latest.runner!.pid}) died while ${latest.status}; start the job again${kept}; ${tail ? `its last log line: ${tail}` : "runner.log is empty"}`,
     );
   }
 
@@ -261,9 +273,11 @@ function timeoutS(requested: number | undefined, fallback: number): number {
   return requested;
 }
 
-async function runnerLogTail(store: JobStore, id: string): Promise<string> {
+/** runner.log's last line, cut short; undefined when there is none. */
+async function runnerLogTail(store: JobStore, id: string): Promise<string | undefined> {
   const text = await readFile(store.file(id, "runner.log"), "utf8").catch(() => "");
-  return oneLine(text.trim().split("\n").at(-1) || "(runner.log is empty)", 200);
+  const last = text.trim().split("\n").at(-1);
+  return last ? oneLine(last, 200) : undefined;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -271,6 +285,6 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Whether the job's runner process is still the one that claimed it. */
-export function runnerAlive(record: JobRecord): boolean {
-  return record.runner !== undefined && isAlive(record.runner.pid, record.runner.start_ticks);
+export function runnerAlive(record: ListedJob): boolean {
+  return !isUnreadable(record) && record.runner !== undefined && isAlive(record.runner.pid, record.runner.start_ticks);
 }

@@ -3,7 +3,7 @@
 // CODE_WORKER_HOME/stores/ lists each store once, so listing all jobs reads no per-job entries.
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { UserError } from "../errors.js";
 import { assertJobId } from "./ids.js";
 import { JobStore } from "./store.js";
@@ -31,14 +31,18 @@ export class JobIndex {
   }
 
   async locate(id: string): Promise<JobStore> {
+    let root: string;
     try {
-      return new JobStore(await readFile(this.entry(id), "utf8"));
+      root = await readFile(this.entry(id), "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new UserError(`unknown job "${id}" (list jobs to see their ids)`);
       }
       throw error;
     }
+    // A claim that died between creating the entry and writing it leaves it empty; never read a relative path.
+    if (!isAbsolute(root)) throw new UserError(`job ${id}'s index entry ${this.entry(id)} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`);
+    return new JobStore(root);
   }
 
   /** Every store that has held a job, each once. */
@@ -51,6 +55,6 @@ export class JobIndex {
       return [];
     }
     const roots = await Promise.all(names.map((name) => readFile(join(dir, name), "utf8").catch(() => "")));
-    return roots.filter(Boolean).map((root) => new JobStore(root));
+    return roots.filter((root) => isAbsolute(root)).map((root) => new JobStore(root));
   }
 }

@@ -1,7 +1,7 @@
 // The life of one job, top to bottom: slot, policy and worktree, worker, commit, checks, verdict,
 // terminal state. Runs inside the detached runner process; the control plane only reads what it writes.
 import { realpathSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { checkCounts, runChecks } from "../checks/run-checks.js";
 import type { CommandPlace } from "../checks/run-command.js";
@@ -32,7 +32,7 @@ import { chownTree, createRuntime, jobConfinement, type Runtime } from "./runtim
 import { acquireSlot } from "./slots.js";
 import type { JobStore } from "./store.js";
 import { defaultMaxTurns, denyRules, instructions, workerAllowRules } from "./worker-setup.js";
-import { filesToWithhold, withheldFacts, withSecretsJudged, type Withheld } from "./withhold.js";
+import { filesToWithhold, withheldFacts, withWithheldJudged, type Withheld } from "./withhold.js";
 import { prepareWorktree } from "./worktree-prep.js";
 
 const anthropicBase = "https://api.anthropic.com";
@@ -132,6 +132,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
   } finally {
     // A root runner lent the worktree to the job's uid; the person gets it back, whatever happened.
     if (prepared?.runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!()).catch(() => undefined);
+    if (prepared) await tidyRuntime(prepared.runtime, scanner);
   }
 }
 
@@ -162,6 +163,17 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
   const prep = await prepareWorktree({ job, policy, worktreeInclude, place: { ...commands, logDir: join(store.dir(job.id), "setup") } });
   console.error(`${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`); // to runner.log
   return { policy, bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
+}
+
+/**
+ * What the job's processes left in their private dirs: temp files go, and whatever stays (the
+ * session, caches a later round may want) is redacted like every other output.
+ */
+async function tidyRuntime(runtime: Runtime, scanner: SecretScanner | undefined): Promise<void> {
+  for (const tmp of [runtime.worker.tmp, runtime.commands.tmp]) {
+    for (const entry of await readdir(tmp).catch(() => [] as string[])) await rm(join(tmp, entry), { recursive: true, force: true });
+  }
+  if (scanner) await redactFiles(runtime.dir, scanner).catch(() => undefined);
 }
 
 /** The worker binary's directory, and its real one when it is reached through a link. */
@@ -201,14 +213,14 @@ async function work(run: JobRun, prepared: Prepared, apiKey: string, stopper: St
       maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
       instructions: instructions(job, policy.checks),
     });
-    return await runWorker(run, command, relay, stopper, new SecretScanner([apiKey]), runtime.worker.config);
+    return await runWorker(run, command, relay, stopper);
   } finally {
     await relay.close();
     recordProvider(job, relay);
   }
 }
 
-async function runWorker(run: JobRun, command: WorkerCommand, relay: Relay, stopper: Stopper, scanner: SecretScanner, configDir: string): Promise<WorkerOutcome> {
+async function runWorker(run: JobRun, command: WorkerCommand, relay: Relay, stopper: Stopper): Promise<WorkerOutcome> {
   const { store, record: job } = run;
   const events = new EventLog(store.file(job.id, "events.jsonl"), store.file(job.id, "events.1.jsonl"), (text) => run.redact(text));
   const task = await readFile(store.file(job.id, "task.md"), "utf8");
@@ -236,8 +248,6 @@ async function runWorker(run: JobRun, command: WorkerCommand, relay: Relay, stop
   const finished = await worker.outcome.finally(() => clearInterval(watchdog));
   // The summary goes into a commit message too, which no record-level redaction would reach.
   const outcome: WorkerOutcome = { ...finished, ...(finished.summary ? { summary: run.redact(finished.summary) } : {}) };
-  // Claude Code's own transcript: a provider that echoed the key would leave it there.
-  await redactFiles(configDir, scanner);
   recordOutcome(job, outcome);
   return outcome;
 }
@@ -245,7 +255,7 @@ async function runWorker(run: JobRun, command: WorkerCommand, relay: Relay, stop
 /** The verdict over the committed change and the checks; it goes into the commit's trailers too. */
 async function review(job: JobRecord, prepared: Prepared, files: ChangedFile[], checks: CheckOutcome[], withheld: Withheld[]): Promise<void> {
   const judged = evaluatePolicy(prepared.policy, files, checks);
-  const { verdict, fired } = withSecretsJudged(judged.verdict, judged.fired, withheld);
+  const { verdict, fired } = withWithheldJudged(judged.verdict, judged.fired, withheld);
   job.verdict = { ...verdict, fired };
   if (job.head_commit !== job.base.commit) job.head_commit = await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
   const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);

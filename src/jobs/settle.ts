@@ -4,7 +4,8 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { applyJob, discardJob, type ApplyMode } from "../git/apply.js";
-import { mergeInputs, mergeStatus } from "../git/merge.js";
+import { mergeStatus, type MergeInputs } from "../git/merge.js";
+import { resolveAll } from "../git/raw.js";
 import { removeWorktree } from "../git/worktree.js";
 import { oneLine } from "../worker/stream.js";
 import { now } from "./job-run.js";
@@ -13,9 +14,41 @@ import type { JobStore } from "./store.js";
 
 /** Computes the merge status, or reuses the recorded one while neither the host's HEAD nor the branch moved. */
 export async function freshMerge(store: JobStore, job: JobRecord): Promise<JobRecord> {
-  if (job.status !== "done" || !job.head_commit) return job;
-  const inputs = await mergeInputs(job.repo.root, job.branch).catch(() => undefined);
-  if (!inputs) return job; // the branch is gone (deleted by hand): nothing to merge
+  const [inputs] = await currentInputs([job]);
+  return inputs ? refreshMerge(store, job, inputs) : job;
+}
+
+/**
+ * freshMerge for many jobs, as list needs it: one git process per checkout tells which jobs' host
+ * HEAD or branch moved, and only those pay for a merge-tree. A job whose status cannot be computed
+ * keeps the recorded one rather than failing the whole list.
+ */
+export async function freshMerges(store: JobStore, jobs: JobRecord[]): Promise<JobRecord[]> {
+  const inputs = await currentInputs(jobs);
+  const fresh: JobRecord[] = [];
+  for (const [i, job] of jobs.entries()) fresh.push(inputs[i] ? await refreshMerge(store, job, inputs[i]).catch(() => job) : job);
+  return fresh;
+}
+
+/** Each job's host HEAD and branch head, read in one git process per checkout; undefined for a job with nothing to merge. */
+async function currentInputs(jobs: JobRecord[]): Promise<(MergeInputs | undefined)[]> {
+  const found: (MergeInputs | undefined)[] = jobs.map(() => undefined);
+  const byRoot = new Map<string, number[]>();
+  jobs.forEach((job, i) => {
+    if (job.status === "done" && job.head_commit) byRoot.set(job.repo.root, [...(byRoot.get(job.repo.root) ?? []), i]);
+  });
+  for (const [root, indexes] of byRoot) {
+    const heads = await resolveAll(root, ["HEAD^{commit}", ...indexes.map((i) => `refs/heads/${jobs[i]!.branch}^{commit}`)]).catch(() => undefined);
+    if (!heads) continue; // the checkout is gone: nothing to merge into
+    indexes.forEach((jobIndex, k) => {
+      const branchHead = heads[k + 1];
+      if (branchHead) found[jobIndex] = { hostHead: heads[0], branchHead }; // no branch (deleted by hand): nothing to merge
+    });
+  }
+  return found;
+}
+
+async function refreshMerge(store: JobStore, job: JobRecord, inputs: MergeInputs): Promise<JobRecord> {
   if (job.merge && job.merge.host_head_full === (inputs.hostHead ?? "") && job.merge.branch_head === inputs.branchHead) return job;
   const merge = { ...(await mergeStatus(job.repo.root, job.branch, job.base.commit)), branch_head: inputs.branchHead };
   const updated = { ...job, merge };
@@ -37,6 +70,7 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
   if (verdict === "review" && !options.acceptReview) {
     throw new UserError(`job ${job.id} needs a person's review (${job.verdict!.reasons[0] ?? "see policy explain"}); apply with accept_review after looking at it`);
   }
+  assertTransition(job.id, job.status, "applied");
   const mode = options.mode ?? "commit";
   const summary = job.worker?.summary;
   const result = await applyJob({
@@ -50,11 +84,12 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
       trailers: { "Code-Worker-Job": job.id, "Code-Worker-Verdict": verdict ?? "none", ...(verdict === "review" ? { "Code-Worker-Reviewed": "accepted by the host" } : {}) },
     },
   });
-  await removeWorktree(job.repo.root, job.worktree);
-  await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true });
-  assertTransition(job.id, job.status, "applied");
+  // The change is in the host now: record that before anything else can fail, so the job never reads as done.
   const applied: JobRecord = { ...job, status: "applied", applied: { mode, commit: result.commit, host_head: result.host_head, at: now() } };
   await store.write(applied);
+  // Cleaning up is housekeeping: a worktree left behind goes with code-worker gc, and must not make a landed apply look failed.
+  await removeWorktree(job.repo.root, job.worktree).catch(() => undefined);
+  await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true }).catch(() => undefined);
   return applied;
 }
 
@@ -63,9 +98,9 @@ export async function discardEndedJob(store: JobStore, job: JobRecord): Promise<
   if (job.status === "discarded") return job;
   if (!isTerminal(job.status)) throw new UserError(`job ${job.id} is still ${job.status}; cancel it first`);
   if (job.status === "applied") throw new UserError(`job ${job.id} is applied; its branch goes with code-worker gc`);
+  assertTransition(job.id, job.status, "discarded");
   await discardJob(job.repo.root, job.worktree, job.branch);
   await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true });
-  assertTransition(job.id, job.status, "discarded");
   const discarded: JobRecord = { ...job, status: "discarded", discarded_at: now() };
   await store.write(discarded);
   return discarded;

@@ -1,11 +1,33 @@
 // Per-repository job store under the common git dir: shared by all worktrees, invisible to the
 // host checkout, never committed. The record is written atomically (temp file + rename).
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
+import { oneLine } from "../worker/stream.js";
 import { assertJobId } from "./ids.js";
-import type { JobRecord } from "./record.js";
+import { activeStates, terminalStates, type JobRecord } from "./record.js";
+
+/** A job whose job.json exists but cannot be read as a record: listed so it stays in sight, refused by every other read. */
+export interface UnreadableJob {
+  id: string;
+  status: "unreadable";
+  /** What is wrong with job.json, short: "Unexpected end of JSON input", "not a job record", "EACCES". */
+  problem: string;
+  /** The one line a read answers with: the job, the file, and what a person can do. */
+  error: string;
+  /** When the job was created, as near as the files tell (task.md is written once, at creation). */
+  created_at: string;
+}
+
+/** What list shows: a job's record, or the fact that it cannot be read. */
+export type ListedJob = JobRecord | UnreadableJob;
+
+export function isUnreadable(job: ListedJob): job is UnreadableJob {
+  return job.status === "unreadable";
+}
+
+const knownStates: readonly string[] = [...activeStates, ...terminalStates];
 
 export class JobStore {
   constructor(readonly root: string) {}
@@ -38,13 +60,49 @@ export class JobStore {
   }
 
   async read(id: string): Promise<JobRecord> {
+    const loaded = await this.load(id);
+    if (!loaded) throw await this.missing(id);
+    if (loaded.status === "unreadable") throw new UserError(loaded.error);
+    return loaded;
+  }
+
+  /** The record, what is wrong with it, or undefined while it does not exist (a job being created has none yet). */
+  async load(id: string): Promise<ListedJob | undefined> {
+    const file = this.file(id, "job.json");
     let text: string;
     try {
-      text = await readFile(this.file(id, "job.json"), "utf8");
-    } catch {
-      throw new UserError(`no job "${id}" in ${this.root}`);
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return undefined;
+      return this.unreadable(id, code ?? String(error));
     }
-    return JSON.parse(text) as JobRecord;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (error) {
+      return this.unreadable(id, (error as Error).message);
+    }
+    if (!isRecordOf(record, id)) return this.unreadable(id, "not a job record");
+    return record;
+  }
+
+  private async unreadable(id: string, problem: string): Promise<UnreadableJob> {
+    const short = oneLine(problem, 60);
+    // The path last: where a line is capped (MCP errors are), it is what gets cut, not the advice.
+    const error = `job ${id}'s job.json is unreadable (${short}); repair it, or delete its directory to drop the job: ${this.dir(id)}`;
+    const born = await stat(this.file(id, "task.md")).catch(() => stat(this.dir(id)).catch(() => undefined));
+    return { id, status: "unreadable", problem: short, error, created_at: new Date(born?.mtimeMs ?? 0).toISOString() };
+  }
+
+  /** Why a job the index points here has no record: the repository (and its store with it) moved or went, or the job was deleted. */
+  private async missing(id: string): Promise<UserError> {
+    const commonDir = dirname(this.root);
+    const repo = basename(commonDir) === ".git" ? dirname(commonDir) : commonDir;
+    if (!(await stat(this.root).then((s) => s.isDirectory(), () => false))) {
+      return new UserError(`job ${id}'s repository at ${repo} is gone or has moved; move it back to reach the job, or start the job again where the repository is now`);
+    }
+    return new UserError(`no job "${id}" in ${this.root}`);
   }
 
   async write(record: JobRecord): Promise<void> {
@@ -61,6 +119,11 @@ export class JobStore {
       return [];
     }
   }
+}
+
+function isRecordOf(value: unknown, id: string): value is JobRecord {
+  const record = value as Partial<JobRecord> | null;
+  return typeof record === "object" && record !== null && record.id === id && knownStates.includes(record.status as string) && typeof record.created_at === "string";
 }
 
 export type JobFile = "job.json" | "task.md" | "events.jsonl" | "events.1.jsonl" | "runner.log" | "cancel.json" | "worker-settings.json";

@@ -14,7 +14,7 @@ import type { SecretScanner } from "./redact.js";
 
 export interface Withheld {
   path: string;
-  why: "secret" | "size" | "repository";
+  why: "secret" | "size" | "total" | "repository";
   /** The file's size, for a file withheld for its size. */
   bytes?: number;
 }
@@ -23,10 +23,27 @@ export interface Withheld {
 export async function filesToWithhold(place: WorktreePlace, policy: EffectivePolicy, scanner: SecretScanner, placed: string[] = []): Promise<Withheld[]> {
   const limit = sizeLimit(policy);
   const withheld: Withheld[] = [];
+  const kept: { path: string; bytes: number }[] = [];
   for (const path of await pendingPaths(place)) {
     if (placed.includes(path.replace(/\/$/, ""))) continue;
     const why = await judge(join(place.worktree, path), path, limit(path), scanner);
     if (why) withheld.push({ path, ...why });
+    else kept.push({ path, bytes: (await lstat(join(place.worktree, path)).catch(() => undefined))?.size ?? 0 });
+  }
+  return [...withheld, ...overTotal(kept)];
+}
+
+/** What a change may add to the object store in all: many files each under the size limit add up too. */
+export const totalBytesMax = 64 * 1024 * 1024;
+
+/** The largest files, withheld until what is left fits the total. */
+function overTotal(kept: { path: string; bytes: number }[]): Withheld[] {
+  let total = kept.reduce((sum, file) => sum + file.bytes, 0);
+  const withheld: Withheld[] = [];
+  for (const file of [...kept].sort((a, b) => b.bytes - a.bytes)) {
+    if (total <= totalBytesMax) break;
+    withheld.push({ path: file.path, why: "total", bytes: file.bytes });
+    total -= file.bytes;
   }
   return withheld;
 }
@@ -66,17 +83,20 @@ export function withheldFacts(withheld: Withheld[]): ChangedFile[] {
 }
 
 export const secretRule = "floor-provider-key";
+export const totalRule = "floor-change-size";
 
-/** A verdict with the withheld secrets in it: always reject, its reason first. */
-export function withSecretsJudged(verdict: PolicyVerdict, fired: FiredRule[], withheld: Withheld[]): { verdict: PolicyVerdict; fired: FiredRule[] } {
-  const paths = withheld.filter((file) => file.why === "secret").map((file) => file.path);
-  if (!paths.length) return { verdict, fired };
+/** A verdict with what was withheld for the key or the total size in it: always reject, those reasons first. */
+export function withWithheldJudged(verdict: PolicyVerdict, fired: FiredRule[], withheld: Withheld[]): { verdict: PolicyVerdict; fired: FiredRule[] } {
+  const added = [withheldRule(withheld, "secret", secretRule, "the provider key (or an encoding of it) was found in", "; not committed, and the diff is not served"), withheldRule(withheld, "total", totalRule, `the change's files add up to more than ${totalBytesMax / 1024 / 1024}MiB; not committed:`, "")].filter((rule) => rule !== undefined);
+  if (!added.length) return { verdict, fired };
+  const reasons = [...added.map((rule) => rule.reason), ...verdict.reasons].slice(0, 5);
+  const more = (verdict.more ?? 0) + Math.max(0, verdict.reasons.length + added.length - 5);
+  return { verdict: { verdict: "reject", reasons, ...(more ? { more } : {}) }, fired: [...added, ...fired] };
+}
+
+function withheldRule(withheld: Withheld[], why: Withheld["why"], rule: string, text: string, tail: string): FiredRule | undefined {
+  const paths = withheld.filter((file) => file.why === why).map((file) => file.path);
+  if (!paths.length) return undefined;
   const shown = paths.slice(0, 3).join(", ") + (paths.length > 3 ? ` +${paths.length - 3} more` : "");
-  const reason = `${secretRule}: the provider key (or an encoding of it) was found in ${shown}; not committed, and the diff is not served`;
-  const reasons = [reason, ...verdict.reasons].slice(0, 5);
-  const more = (verdict.more ?? 0) + Math.max(0, verdict.reasons.length + 1 - 5);
-  return {
-    verdict: { verdict: "reject", reasons, ...(more ? { more } : {}) },
-    fired: [{ rule: secretRule, type: "secrets", verdict: "reject", reason, paths }, ...fired],
-  };
+  return { rule, type: why === "secret" ? "secrets" : "max-file-size", verdict: "reject", reason: `${rule}: ${text} ${shown}${tail}`, paths };
 }

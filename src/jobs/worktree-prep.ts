@@ -55,6 +55,7 @@ async function copyIgnored(root: string, worktree: string, patterns: string[]): 
   for (const entry of ignored) {
     const path = entry.replace(/\/$/, "");
     if (!wanted(entry) && !wanted(path)) continue;
+    await assertNoLinkOnTheWay(worktree, path, "worktree.copy");
     await mkdir(dirname(join(worktree, path)), { recursive: true });
     await cp(join(root, path), join(worktree, path), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: false });
     copied.push(path);
@@ -68,10 +69,25 @@ async function linkIgnored(root: string, worktree: string, paths: string[]): Pro
     const ignored = await gitRun(root, ["check-ignore", "-q", "--no-index", path]);
     if (ignored.exitCode !== 0) throw new UserError(`worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`);
     if (!(await lstat(join(root, path)).catch(() => undefined))) throw new UserError(`worktree.link "${path}" does not exist in ${root}`);
+    await assertNoLinkOnTheWay(worktree, path, "worktree.link");
     await mkdir(dirname(join(worktree, path)), { recursive: true });
     await symlink(join(root, path), join(worktree, path));
   }
   return paths;
+}
+
+/**
+ * Refuses a destination reached through a symlink of the checked-out tree: the runner would copy
+ * or link to wherever it points, outside the worktree.
+ */
+async function assertNoLinkOnTheWay(worktree: string, path: string, key: string): Promise<void> {
+  const names = path.replace(/\/$/, "").split("/");
+  for (let i = 1; i <= names.length; i++) {
+    const on = names.slice(0, i).join("/");
+    if ((await lstat(join(worktree, on)).catch(() => undefined))?.isSymbolicLink()) {
+      throw new UserError(`${key} "${path}" goes through the symlink "${on}" of the repository; setup writes only to paths without links`);
+    }
+  }
 }
 
 export function display(run: string | string[]): string {

@@ -97,11 +97,12 @@ function systemMounts(): Mount[] {
   });
 }
 
-/** PATH entries outside the system directories (a node under /usr/local is inside; one under ~/.nvm is not). */
+/**
+ * PATH entries outside the system directories (a node under /usr/local is inside; one under
+ * ~/.nvm is not), each exactly: never a parent, which for ~/bin would be the whole home directory.
+ */
 function toolDirs(path: string): string[] {
-  const dirs = path.split(":").filter((dir) => isAbsolute(dir) && existsSync(dir) && !systemDirs.some((system) => within(dir, system)));
-  // A bin directory's programs often live beside it (npm's bin links into ../lib/node_modules).
-  return [...new Set(dirs.map((dir) => (dir.endsWith(`${sep}bin`) && depth(dirname(dir)) > 1 ? dirname(dir) : dir)))];
+  return [...new Set(path.split(":").filter((dir) => isAbsolute(dir) && existsSync(dir) && !systemDirs.some((system) => within(dir, system))))];
 }
 
 /**

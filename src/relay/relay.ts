@@ -35,7 +35,7 @@ export interface RelayActivity extends ProviderUsage {
   request?: OpenRequest;
   /** Epoch ms of the last byte from the provider, or of the last request sent when none came since. */
   lastByteAt?: number;
-  /** Requests refused for a missing or wrong token. */
+  /** Requests refused: a missing or wrong token, or anything but a model turn. */
   refused: number;
   /** The provider's last error answer, and how long it asked to wait. */
   lastError?: { status: number; retryAfterS?: number };
@@ -50,6 +50,9 @@ export interface Relay {
   /** Stops listening and cuts every open request: the token is dead from here on. */
   close(): Promise<void>;
 }
+
+/** The key buys the worker its model turns and nothing else of the account (files, batches, admin). */
+const forwardedPaths = new Set(["/v1/messages", "/v1/messages/count_tokens"]);
 
 /** Headers that describe one hop: each side of the relay writes its own. */
 const hopByHop = new Set(["connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
@@ -70,6 +73,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       state.refused += 1;
       res.writeHead(401, { "content-type": "application/json" });
       res.end(JSON.stringify({ type: "error", error: { type: "authentication_error", message: "code-worker relay: this token is not valid" } }));
+      return;
+    }
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "HEAD" || (req.method === "GET" && path === "/")) {
+      res.writeHead(200).end(); // Claude Code's warm-up: nothing the provider needs to see
+      return;
+    }
+    if (req.method !== "POST" || !forwardedPaths.has(path ?? "")) {
+      state.refused += 1;
+      res.writeHead(403, { "content-type": "application/json" });
+      res.end(JSON.stringify({ type: "error", error: { type: "permission_error", message: "code-worker relay: only POST /v1/messages is forwarded" } }));
       return;
     }
     forward(req, res, presented.scheme);

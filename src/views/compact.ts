@@ -2,6 +2,7 @@
 // to fit (lists first, then text) and says how much it left out.
 import { isTerminal, type JobRecord } from "../jobs/record.js";
 import { liveness, nextPollS, type Liveness } from "../jobs/liveness.js";
+import { isUnreadable, type ListedJob, type UnreadableJob } from "../jobs/store.js";
 import { oneLine } from "../worker/stream.js";
 
 export const resultBudget = 1024;
@@ -22,7 +23,7 @@ export interface CompactResult {
   error?: string;
   changes?: { files: number; insertions: number; deletions: number; top: string[]; more?: number };
   checks?: { passed: number; failed: number; skipped?: number; failed_names: string[] };
-  policy?: { verdict: "approve" | "review" | "reject"; reasons: string[]; more?: number };
+  policy?: { verdict: "approve" | "review" | "reject"; reasons: string[]; more?: number; unused?: string };
   merge?: { status: string; conflicts?: { paths: string[]; count: number }; base: string; host_head?: string };
   worker?: { turns: number; summary?: string };
   next: Next;
@@ -38,8 +39,18 @@ export interface ActiveView {
   next_poll_s?: number;
 }
 
+/** A job whose record cannot be read: all that is known, and the line that says what to do. */
+export interface UnreadableView {
+  job_id: string;
+  status: "unreadable";
+  error: string;
+}
+
 /** What get_job returns: liveness while the job runs, the compact result once it has ended. */
-export function jobView(job: JobRecord, nowMs: number, runnerAlive: boolean): ActiveView | CompactResult {
+export function jobView(job: JobRecord, nowMs: number, runnerAlive: boolean): ActiveView | CompactResult;
+export function jobView(job: ListedJob, nowMs: number, runnerAlive: boolean): ActiveView | CompactResult | UnreadableView;
+export function jobView(job: ListedJob, nowMs: number, runnerAlive: boolean): ActiveView | CompactResult | UnreadableView {
+  if (isUnreadable(job)) return unreadableView(job);
   if (isTerminal(job.status)) return compactResult(job, nowMs);
   return {
     job_id: job.id,
@@ -50,6 +61,10 @@ export function jobView(job: JobRecord, nowMs: number, runnerAlive: boolean): Ac
     liveness: trimLiveness(liveness(job, nowMs, runnerAlive)),
     next_poll_s: nextPollS(job, nowMs),
   };
+}
+
+export function unreadableView(job: UnreadableJob): UnreadableView {
+  return { job_id: job.id, status: job.status, error: oneLine(job.error, 500) };
 }
 
 export function compactResult(job: JobRecord, nowMs: number): CompactResult {
@@ -66,7 +81,7 @@ export function compactResult(job: JobRecord, nowMs: number): CompactResult {
     ...(job.error ? { error: oneLine(job.error, 300) } : {}),
     ...(job.changes ? { changes: { ...job.changes, top: [...job.changes.top], more: job.changes.more || undefined } } : {}),
     ...(job.checks ? { checks: { passed: job.checks.passed, failed: job.checks.failed, ...(job.checks.skipped ? { skipped: job.checks.skipped } : {}), failed_names: [...job.checks.failed_names] } } : {}),
-    ...(job.verdict ? { policy: { verdict: job.verdict.verdict, reasons: [...job.verdict.reasons], ...(job.verdict.more ? { more: job.verdict.more } : {}) } } : {}),
+    ...(job.verdict ? { policy: { verdict: job.verdict.verdict, reasons: [...job.verdict.reasons], ...(job.verdict.more ? { more: job.verdict.more } : {}), ...(job.policy_unused ? { unused: `${job.policy_unused} (uncommitted)` } : {}) } } : {}),
     ...mergeView(job),
     ...(job.worker ? { worker: { turns: job.worker.turns, summary: job.worker.summary && oneLine(job.worker.summary, 240) } } : {}),
     next: nextStep(job),
@@ -88,7 +103,8 @@ function nextStep(job: JobRecord): Next {
   if (!isTerminal(job.status)) return "wait";
   if (job.status === "applied" || job.status === "discarded") return "none";
   if (job.status !== "done") return "inspect";
-  if (!job.changes?.files || job.verdict?.verdict === "reject") return "discard";
+  // An empty merge is a change the host's HEAD already has (or none at all): apply would refuse it.
+  if (!job.changes?.files || job.verdict?.verdict === "reject" || job.merge?.status === "empty") return "discard";
   if (job.merge?.status === "conflicts") return "inspect";
   return job.verdict?.verdict === "approve" ? "apply" : "review";
 }
@@ -125,7 +141,8 @@ export function fit(view: CompactResult, budget: number): CompactResult {
 }
 
 /** One short line of facts per job, for lists. */
-export function listLine(job: JobRecord, nowMs: number): string {
+export function listLine(job: ListedJob, nowMs: number): string {
+  if (isUnreadable(job)) return oneLine(`${job.id} unreadable job.json (${job.problem})`, listLineBudget);
   const live = liveness(job, nowMs, true);
   const changes = job.changes ? ` ${job.changes.files}f +${job.changes.insertions} -${job.changes.deletions}` : "";
   const verdict = job.status === "done" && job.verdict ? ` ${job.verdict.verdict}${job.merge && job.merge.status !== "clean" ? ` ${job.merge.status}` : ""}` : "";

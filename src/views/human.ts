@@ -1,9 +1,11 @@
 // What a person sees in a terminal: the same facts as the compact views, as short lines.
-import { isTerminal, type JobRecord } from "../jobs/record.js";
+import { isTerminal } from "../jobs/record.js";
 import { liveness } from "../jobs/liveness.js";
+import { isUnreadable, type ListedJob } from "../jobs/store.js";
 import { progressLine } from "./compact.js";
 
-export function describeJob(job: JobRecord, nowMs: number, runnerAlive: boolean): string {
+export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean): string {
+  if (isUnreadable(job)) return `${job.id}  unreadable\n  error   ${job.error}`;
   const lines = [`${job.id}  ${progressLine(job, nowMs)}`, `  task    ${job.task_title}`, `  tier    ${job.tier.chosen}${job.tier.requested === "auto" ? " (auto)" : ""}, model ${job.tier.label}${job.settings.sandbox ? "" : ", no sandbox"}`];
   lines.push(`  branch  ${job.branch}`);
   if (!isTerminal(job.status)) {
@@ -23,6 +25,7 @@ export function describeJob(job: JobRecord, nowMs: number, runnerAlive: boolean)
   }
   if (job.verdict) {
     lines.push(`  policy  ${job.verdict.verdict}${job.policy_sources ? ` (${job.policy_sources})` : ""}`);
+    if (job.policy_unused) lines.push(`          (${job.policy_unused} in your checkout differs from the base commit's and was not used: commit it to apply it)`);
     for (const reason of job.verdict.reasons) lines.push(`          ${reason}`);
     if (job.verdict.more) lines.push(`          … ${job.verdict.more} more`);
   }

@@ -2,7 +2,8 @@
 // repository configures, planted git dirs), stores no file over the size limit and no file holding
 // the key in the host's object store, and serves no output that carries the key.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
@@ -105,3 +106,45 @@ test("the key in any common encoding is withheld from the commit, its diff is no
   assert.deepEqual(committed.sort(), ["notes/ok.txt", "src/sum.js"]);
   assertOnlyOwnChanged(h, before, job.id);
 });
+
+test("many files each under the size limit still put at most 64 MiB into the host's object store", { skip }, async (t) => {
+  const h = await hostile(t, as, {
+    scripts: { "test-fast": { turns: [readSum, fixSum, bash("mkdir d && for i in $(seq 1 150); do head -c 512000 /dev/urandom > d/f$i.bin; done"), say("Added data.")] } },
+  });
+  const before = objectStoreBytes(h.repo);
+  const job = await h.run("Add data.");
+  assert.equal(job.status, "done", job.error);
+  assert.equal(job.verdict?.verdict, "reject");
+  assert.match(job.verdict!.reasons[0]!, /^floor-change-size: the change's files add up to more than 64MiB; not committed: d\/f\d+\.bin/);
+  assert.ok(objectStoreBytes(h.repo) - before < 66 * 1024 * 1024, "more than the total went into the object store");
+});
+
+test("a job cannot be based on a job branch, whose policy a worker wrote", { skip }, async (t) => {
+  const h = await hostile(t, as, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("printf 'version: 1\\nrules: { max-files: { max: 1000 } }\\n' > .code-worker/p.yaml"), say("Done.")] } } });
+  const first = await h.run("Fix sum.");
+  assert.equal(first.status, "done", first.error);
+  await assert.rejects(h.engine.start({ cwd: h.repo, task: "Next.", base: first.branch }), {
+    message: `base "${first.branch}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`,
+  });
+});
+
+test("worktree setup never copies or links through a symlink of the repository", { skip }, async (t) => {
+  const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).concat('worktree:\n  copy: ["conf/local.env"]\n');
+  const h = await hostile(t, as, { policy, scripts: { "test-fast": { turns: [say("Never asked.")] } } });
+  const outside = join(h.root, "outside");
+  await execa("mkdir", ["-p", outside]);
+  await execa("ln", ["-s", outside, join(h.repo, "conf")]);
+  await h.commit({ ".gitignore": "conf/local.env\n" });
+  // The host's own checkout has a real directory there, holding an ignored file setup copies.
+  await execa("sh", ["-c", "rm conf && mkdir conf && echo HOST-SECRET=1 > conf/local.env"], { cwd: h.repo });
+  const job = await h.run("Anything.");
+  assert.equal(job.status, "failed");
+  assert.equal(job.error, 'worktree.copy "conf/local.env" goes through the symlink "conf" of the repository; setup writes only to paths without links');
+  assert.deepEqual(readdirSync(outside), []);
+});
+
+function objectStoreBytes(repo: string): number {
+  const out = execFileSync("git", ["-c", "safe.directory=*", "-C", repo, "count-objects", "-v"], { encoding: "utf8" });
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, "m").exec(out)?.[1] ?? 0) * 1024;
+  return field("size") + field("size-pack");
+}
