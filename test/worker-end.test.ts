@@ -6,6 +6,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fixSum, readSum } from "../src/demo/sample.js";
+import { commandLine, descendants } from "../src/os/processes.js";
 import { exitDescription } from "../src/worker/stream.js";
 import { eventually, fixture, processesWith } from "./helpers.js";
 
@@ -31,16 +32,14 @@ test("a worker that lingers after its result is stopped and judged by the result
 test("a worker killed from outside is named by its signal, and its sandbox's helpers end with it", async (t) => {
   const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, { content: [{ type: "tool_use", name: "Bash", input: { command: "true; sleep 1321" } }] }] } } });
   const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
-  const [claude] = await eventually("the worker's long command", () => {
-    const found = processesWith("sleep 1321");
-    return found.length ? processesWith("--output-format stream-json").filter((pid) => pid !== started.runner?.pid) : undefined;
-  });
-  const victims = processesWith("--output-format stream-json");
-  for (const pid of victims) process.kill(pid, "SIGKILL");
+  await eventually("the worker's long command", () => (processesWith("sleep 1321").length ? true : undefined));
+  // Only this job's worker: other tests run beside this one.
+  const own = descendants(started.runner!.pid).filter((pid) => commandLine(pid)?.includes("--output-format"));
+  assert.ok(own.length > 0);
+  for (const pid of own) process.kill(pid, "SIGKILL");
   const job = await f.engine.wait(started.id, 60);
   assert.equal(job.status, "failed");
   assert.match(job.error ?? "", /^the worker stopped without a result: killed by SIGKILL/);
-  assert.ok(claude !== undefined);
   await eventually("every process of the job to end", () => (processesWith("sleep 1321").length || processesWith(`run/${job.id}/relay`).length ? undefined : true), 10_000);
 });
 

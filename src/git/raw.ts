@@ -54,7 +54,7 @@ export function firstLine(text: string): string {
 
 /** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
 export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
-  const result = await execa("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv(), extendEnv: false, stdin: "ignore", encoding: "buffer", reject: false });
+  const result = await execa("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv(), extendEnv: false, stdin: "ignore", encoding: "buffer", reject: false, stripFinalNewline: false });
   if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(Buffer.from(result.stderr).toString("utf8"))}`);
   return Buffer.from(result.stdout);
 }

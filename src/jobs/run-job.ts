@@ -148,7 +148,10 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
   const committer = await userIdentity(job.repo.root);
   const runtime = await createRuntime(job.settings.home, job.id);
   const place = await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock"));
-  if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
+  // A root runner lends the worktree, copies and links included, to the job's uid.
+  const handOver = async () => {
+    if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
+  };
   const keyFile = config.keySource.kind === "file" ? config.keySource.path : undefined;
   // A linked directory is the host's own: the job sees it read-only, through its link.
   const linked = policy.worktree.link.map((path) => join(job.repo.root, path));
@@ -160,7 +163,11 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
     redact: (text) => run.redact(text),
     signal,
   };
-  const prep = await prepareWorktree({ job, policy, worktreeInclude, place: { ...commands, logDir: join(store.dir(job.id), "setup") } });
+  const prep = await prepareWorktree({ job, policy, worktreeInclude, place: { ...commands, logDir: join(store.dir(job.id), "setup") }, handOver }).catch(async (error: unknown) => {
+    await tidyRuntime(runtime, undefined);
+    if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
+    throw error;
+  });
   console.error(`${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`); // to runner.log
   return { policy, bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
 }

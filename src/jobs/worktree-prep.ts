@@ -18,6 +18,8 @@ export interface PrepContext {
   worktreeInclude?: string;
   /** Where setup steps run; they may use the network. */
   place: Omit<CommandPlace, "network">;
+  /** Called once the worktree holds its copies and links, before any setup step runs in it. */
+  handOver(): Promise<void>;
 }
 
 export interface PrepSummary {
@@ -32,6 +34,7 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
   const includeLines = (ctx.worktreeInclude ?? "").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
   const copied = await copyIgnored(job.repo.root, job.worktree, [...includeLines, ...policy.worktree.copy]);
   const linked = await linkIgnored(job.repo.root, job.worktree, policy.worktree.link);
+  await ctx.handOver();
   const steps = Object.entries(policy.worktree.setup);
   for (const [name, step] of steps) {
     if (ctx.place.signal.aborted) break;

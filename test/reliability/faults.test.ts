@@ -10,7 +10,8 @@ import { bash, fixSum, readSum, say } from "../../src/demo/sample.js";
 import { Engine } from "../../src/jobs/engine.js";
 import type { JobRecord } from "../../src/jobs/record.js";
 import type { Script } from "../../src/provider/scripted-provider.js";
-import { eventually, fixture, processesWith } from "../helpers.js";
+import { commandLine, descendants } from "../../src/os/processes.js";
+import { eventually, fixture } from "../helpers.js";
 
 const tries = Number(process.env.RELIABILITY_TRIES ?? 3);
 
@@ -43,8 +44,8 @@ const faults: Fault[] = [
   {
     name: "worker killed from outside",
     script: long(1402),
-    during: async () => {
-      for (const pid of processesWith("--output-format stream-json")) process.kill(pid, "SIGKILL");
+    during: async (job) => {
+      for (const pid of descendants(job.runner!.pid).filter((child) => commandLine(child)?.includes("--output-format"))) process.kill(pid, "SIGKILL");
     },
     status: "failed",
     error: /^the worker stopped without a result: killed by SIGKILL/,
