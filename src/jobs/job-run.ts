@@ -17,6 +17,8 @@ export class JobRun {
   redact: Redact = (text) => text;
   /** Called once when the record's directory is gone (the repository was moved or deleted): no one can see this job any more. */
   onUnwritable?: () => void;
+  /** Runs before the terminal state is written, so whoever reads it finds the job's leftovers settled. */
+  beforeEnd?: () => Promise<void>;
   private unwritable = false;
 
   private constructor(
@@ -59,9 +61,10 @@ export class JobRun {
   }
 
   async end(state: TerminalState, error?: string): Promise<void> {
+    assertTransition(this.id, this.record.status, state);
+    await this.beforeEnd?.().catch((failure: unknown) => console.error(`settling the job before its end failed: ${this.redact(String(failure))}`));
     clearInterval(this.timer);
     clearTimeout(this.pendingWrite);
-    assertTransition(this.id, this.record.status, state);
     this.record.status = state;
     this.record.ended_at = now();
     if (error !== undefined) this.record.error = error;

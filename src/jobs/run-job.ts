@@ -98,6 +98,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
     try {
       await run.moveTo("preparing");
       prepared = await prepare(store, job, config, run, stopper.signal);
+      settleBeforeEnd(run, prepared, scanner);
       if (stopper.cause) return await finish(run, stopper.cause);
 
       await run.moveTo("working");
@@ -129,11 +130,15 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
     const message = error instanceof UserError ? error.message : `runner error: ${oneLine(String(error))}`;
     if (job.status === "working" && prepared && scanner) await commitWork(job, prepared, scanner, undefined, stopper.cause).catch(() => undefined);
     await run.end("failed", run.redact(message));
-  } finally {
-    // A root runner lent the worktree to the job's uid; the person gets it back, whatever happened.
-    if (prepared?.runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!()).catch(() => undefined);
-    if (prepared) await tidyRuntime(prepared.runtime, scanner);
   }
+}
+
+/** A root runner lent the worktree to the job's uid: the person gets it back, and the private dirs are tidied. */
+function settleBeforeEnd(run: JobRun, prepared: Prepared, scanner: SecretScanner): void {
+  run.beforeEnd = async () => {
+    if (prepared.runtime.uid !== undefined) await chownTree(run.record.worktree, process.getuid!(), process.getgid!());
+    await tidyRuntime(prepared.runtime, scanner);
+  };
 }
 
 /** The policy from the base commit, the worktree, its runtime and setup: everything before the worker. */
