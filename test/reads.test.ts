@@ -2,7 +2,7 @@
 // HEAD moved since the record was written, a repository moved or deleted. Each read tells the truth
 // in one line a person can act on; list keeps every job in sight.
 import assert from "node:assert/strict";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { simpleGit } from "simple-git";
@@ -111,4 +111,24 @@ test("a job whose repository moved or went says so on every read, naming the pat
   const entry = join(f.home, "index", job.id);
   await writeFile(entry, "");
   await assertEveryReadSays(f, job.id, `job ${job.id}'s index entry ${entry} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`);
+});
+
+test("a limited list reads only the newest records and counts the rest", async (t) => {
+  const f = await fixture(t, { scripts: { "*": fixSumScript() } });
+  const first = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: sampleTask, tier: "fast" })).id, 60);
+  const jobs = join(f.repo, ".git", "code-worker", "jobs");
+  const record = await readFile(join(jobs, first.id, "job.json"), "utf8");
+  const ids = Array.from({ length: 12 }, (_, i) => `copy-${i.toString(36).padStart(4, "0")}`);
+  for (const [i, id] of ids.entries()) {
+    await mkdir(join(jobs, id));
+    await writeFile(join(jobs, id, "task.md"), "copy");
+    const at = new Date(Date.parse(first.created_at) + (i + 1) * 1000).toISOString();
+    await writeFile(join(jobs, id, "job.json"), record.replaceAll(first.id, id).replace(`"created_at": "${first.created_at}"`, `"created_at": "${at}"`));
+    await utimes(join(jobs, id, "task.md"), new Date(Date.now() + i * 1000), new Date(Date.now() + i * 1000));
+  }
+  // A record that a limited list would have to parse cannot be among the ones it skips.
+  await writeFile(join(jobs, ids[0]!, "job.json"), "{ not json");
+  const page = await f.engine.page({ cwd: f.repo, limit: 5 });
+  assert.deepEqual(page.jobs.map((job) => job.id), ids.slice(-5).reverse());
+  assert.equal(page.more, 8);
 });

@@ -35,7 +35,8 @@ export interface CommandOutcome {
 }
 
 export const logCap = 512 * 1024;
-const termGraceMs = 10_000;
+/** SIGTERM first, so a tool can flush; then the whole tree, the sandbox's own processes included. */
+const termGraceMs = 3000;
 
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   const started = Date.now();

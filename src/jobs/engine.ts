@@ -140,22 +140,41 @@ export class Engine {
    * as get's, at one git process per checkout to see which jobs' inputs moved.
    */
   async list(filter: ListFilter = {}): Promise<ListedJob[]> {
+    return (await this.page(filter)).jobs;
+  }
+
+  /**
+   * Newest first, at most `filter.limit`, and how many more there are. Without a status filter only
+   * the shown records are read, so the cost does not grow with the number of jobs.
+   */
+  async page(filter: ListFilter = {}): Promise<{ jobs: ListedJob[]; more: number }> {
     const stores = filter.cwd ? [JobStore.forCommonDir((await resolveRepo(filter.cwd)).commonDir)] : await this.index.stores();
+    // Newest first by when each job was created (its task file is written once), so a limited list
+    // reads only as many records as it shows, however many jobs there are.
+    const candidates = (await Promise.all(stores.map(async (store) => Promise.all((await store.ids()).map(async (id) => ({ store, id, at: await stat(join(store.dir(id), "task.md")).then((s) => s.mtimeMs, () => 0) }))))))
+      .flat()
+      .sort((a, b) => b.at - a.at);
+    const limit = filter.limit ?? Infinity;
+    const kept: { store: JobStore; job: ListedJob }[] = [];
+    let matching = 0;
+    let read = 0;
+    for (const { store, id } of candidates) {
+      if (kept.length >= limit && !filter.status) break;
+      read += 1;
+      const loaded = await store.load(id).catch(() => undefined); // an id that is no job id: not a job
+      if (!loaded) continue; // a job being created has no record yet
+      const job = isUnreadable(loaded) ? loaded : await this.reconcile(store, loaded);
+      if (filter.status && job.status !== filter.status && !isUnreadable(job)) continue;
+      matching += 1;
+      if (kept.length < limit) kept.push({ store, job });
+    }
+    const more = filter.status ? matching - kept.length : candidates.length - read;
     const listed: ListedJob[] = [];
     for (const store of stores) {
-      const records: JobRecord[] = [];
-      for (const id of await store.ids()) {
-        const loaded = await store.load(id).catch(() => undefined); // an id that is no job id: not a job
-        if (!loaded) continue; // a job being created has no record yet
-        if (isUnreadable(loaded)) listed.push(loaded);
-        else records.push(await this.reconcile(store, loaded));
-      }
-      listed.push(...(await freshMerges(store, records)));
+      const own = kept.filter((entry) => entry.store === store).map((entry) => entry.job);
+      listed.push(...own.filter(isUnreadable), ...(await freshMerges(store, own.filter((job): job is JobRecord => !isUnreadable(job)))));
     }
-    return listed
-      .filter((r) => !filter.status || r.status === filter.status || isUnreadable(r))
-      .sort((a, b) => b.created_at.localeCompare(a.created_at))
-      .slice(0, filter.limit ?? Infinity);
+    return { jobs: listed.sort((a, b) => b.created_at.localeCompare(a.created_at)), more };
   }
 
   private async autoGc(): Promise<void> {

@@ -27,11 +27,9 @@ export function registerListTool(server: McpServer, ctx: ToolContext): void {
     (raw) =>
       guarded(ctx.log, async () => {
         const args = input.parse(raw);
-        const jobs = await ctx.engine().list({ cwd: args.cwd, status: args.status });
-        const limit = args.limit ?? listDefault;
+        const { jobs, more } = await ctx.engine().page({ cwd: args.cwd, status: args.status, limit: args.limit ?? listDefault });
         const now = Date.now();
-        const lines = jobs.slice(0, limit).map((job) => listLine(job, now));
-        const more = jobs.length - lines.length;
+        const lines = jobs.map((job) => listLine(job, now));
         return structured({ jobs: lines, ...(more ? { more } : {}) }, `${lines.length} job${lines.length === 1 ? "" : "s"}${more ? `, ${more} more` : ""}`);
       }),
   );
