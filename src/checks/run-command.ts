@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import type { Redact } from "../jobs/redact.js";
 import { confinedArgv, type Confinement } from "../os/confine.js";
-import { killTree, signal } from "../os/processes.js";
+import { killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
 
 export interface CommandSpec {
   run: string | string[];
@@ -62,8 +62,14 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   });
   let timedOut = false;
   const end = () => {
-    if (child.pid) signal(-child.pid, "SIGTERM");
-    setTimeout(() => child.pid && killTree(child.pid), termGraceMs).unref();
+    if (!child.pid) return;
+    // Remembered now: the sandbox's own init outlives a bwrap that took the SIGTERM.
+    const tree = snapshotTree(child.pid);
+    signal(-child.pid, "SIGTERM");
+    setTimeout(() => {
+      killTree(child.pid!);
+      killSnapshot(tree);
+    }, termGraceMs).unref();
   };
   const timer = setTimeout(() => {
     timedOut = true;
