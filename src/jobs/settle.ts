@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { applyJob, discardJob, type ApplyMode } from "../git/apply.js";
 import { mergeStatus, type MergeInputs } from "../git/merge.js";
+import { headsFromFiles } from "../git/loose-refs.js";
 import { resolveAll } from "../git/raw.js";
 import { removeWorktree } from "../git/worktree.js";
 import { oneLine } from "../worker/stream.js";
@@ -38,7 +39,7 @@ async function currentInputs(jobs: JobRecord[]): Promise<(MergeInputs | undefine
     if (job.status === "done" && job.head_commit) byRoot.set(job.repo.root, [...(byRoot.get(job.repo.root) ?? []), i]);
   });
   for (const [root, indexes] of byRoot) {
-    const heads = await resolveAll(root, ["HEAD^{commit}", ...indexes.map((i) => `refs/heads/${jobs[i]!.branch}^{commit}`)]).catch(() => undefined);
+    const heads = (await headsFromFilesOf(jobs[indexes[0]!]!, indexes.map((i) => jobs[i]!.branch))) ?? (await resolveAll(root, ["HEAD^{commit}", ...indexes.map((i) => `refs/heads/${jobs[i]!.branch}^{commit}`)]).catch(() => undefined));
     if (!heads) continue; // the checkout is gone: nothing to merge into
     indexes.forEach((jobIndex, k) => {
       const branchHead = heads[k + 1];
@@ -46,6 +47,13 @@ async function currentInputs(jobs: JobRecord[]): Promise<(MergeInputs | undefine
     });
   }
   return found;
+}
+
+/** The same answer as resolveAll's, from the files alone, for a checkout whose git dir is its own `.git`. */
+async function headsFromFilesOf(job: JobRecord, branches: string[]): Promise<(string | undefined)[] | undefined> {
+  if (job.repo.common_dir !== join(job.repo.root, ".git")) return undefined;
+  const found = await headsFromFiles(job.repo.common_dir, branches);
+  return found && [found.head, ...found.branches];
 }
 
 async function refreshMerge(store: JobStore, job: JobRecord, inputs: MergeInputs): Promise<JobRecord> {
