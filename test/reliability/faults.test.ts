@@ -35,6 +35,13 @@ const faults: Fault[] = [
   { name: "provider trickles", script: { turns: [{ trickleMs: 500 }] }, env: { CODE_WORKER_STALL_S: "5" }, status: "failed", error: /^the provider trickled \(\d+ bytes of one answer\) for 5s/ },
   { name: "provider rate-limits (429, retry-after 600)", script: { turns: [], fallback: { status: 429, headers: { "retry-after": "600" } } }, status: "failed", error: /^the provider is rate limiting \(429\) and asks to wait 600s/ },
   {
+    name: "provider rate-limits (429, retry-after 20) and the worker would wait",
+    script: { turns: [], fallback: { status: 429, headers: { "retry-after": "20" } } },
+    env: { CODE_WORKER_STALL_S: "5" },
+    status: "failed",
+    error: /^the provider is rate limiting \(429\) and asks to wait 20s, longer than 5s \(CODE_WORKER_STALL_S\); start the job again later$/,
+  },
+  {
     name: "job cancelled while its worker runs",
     script: long(1401),
     during: async (job, engine) => void (await engine.cancel(job.id, "obsolete")),
