@@ -2,7 +2,6 @@
 // job alone, the uid its processes run as when the runner is root, and the OS confinement every one
 // of them gets. Nothing of another job, present or future, is inside it: the confinement is built
 // from nothing up, so what it does not name is not there.
-import { randomInt } from "node:crypto";
 import { lchown, lstat, mkdir, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { jobUid, type Confinement } from "../os/confine.js";
@@ -30,7 +29,7 @@ export async function createRuntime(home: string, id: string, asRoot = process.g
     worker: { home: join(dir, "worker", "home"), config: join(dir, "worker", "config"), tmp: join(dir, "worker", "tmp") },
     commands: { home: join(dir, "commands", "home"), tmp: join(dir, "commands", "tmp") },
     relaySocket: join(dir, "relay", "relay.sock"),
-    ...(asRoot ? { uid: jobUid(randomInt(0xffffff) / 0xffffff) } : {}),
+    ...(asRoot ? { uid: jobUid() } : {}),
   };
   for (const path of [dirname(runtime.worker.home), ...Object.values(runtime.worker), dirname(runtime.commands.home), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
     await mkdir(path, { mode: 0o700 });

@@ -26,9 +26,9 @@ export async function filesToWithhold(place: WorktreePlace, policy: EffectivePol
   const kept: { path: string; bytes: number }[] = [];
   for (const path of await pendingPaths(place)) {
     if (placed.includes(path.replace(/\/$/, ""))) continue;
-    const why = await judge(join(place.worktree, path), path, limit(path), scanner);
-    if (why) withheld.push({ path, ...why });
-    else kept.push({ path, bytes: (await lstat(join(place.worktree, path)).catch(() => undefined))?.size ?? 0 });
+    const { why, bytes } = await judge(join(place.worktree, path), path, limit(path), scanner);
+    if (why) withheld.push({ path, why, ...(why === "size" ? { bytes } : {}) });
+    else kept.push({ path, bytes });
   }
   return [...withheld, ...overTotal(kept)];
 }
@@ -48,16 +48,17 @@ function overTotal(kept: { path: string; bytes: number }[]): Withheld[] {
   return withheld;
 }
 
-async function judge(file: string, path: string, limit: number, scanner: SecretScanner): Promise<Omit<Withheld, "path"> | undefined> {
-  if (scanner.found(path)) return { why: "secret" };
+/** Why a pending path is withheld, if it is, and its size (0 for what is not a regular file). */
+async function judge(file: string, path: string, limit: number, scanner: SecretScanner): Promise<{ why?: Withheld["why"]; bytes: number }> {
+  if (scanner.found(path)) return { why: "secret", bytes: 0 };
   // git lists a directory holding a repository of its own once, with a trailing slash.
-  if (path.endsWith("/")) return { why: "repository" };
+  if (path.endsWith("/")) return { why: "repository", bytes: 0 };
   const stat = await lstat(file).catch(() => undefined);
-  if (!stat) return undefined;
-  if (stat.isSymbolicLink()) return scanner.found(await readlink(file)) ? { why: "secret" } : undefined;
-  if (!stat.isFile()) return undefined;
+  if (!stat) return { bytes: 0 };
+  if (stat.isSymbolicLink()) return scanner.found(await readlink(file)) ? { why: "secret", bytes: 0 } : { bytes: 0 };
+  if (!stat.isFile()) return { bytes: 0 };
   if (stat.size > limit) return { why: "size", bytes: stat.size };
-  return scanner.found(await readFile(file)) ? { why: "secret" } : undefined;
+  return scanner.found(await readFile(file)) ? { why: "secret", bytes: stat.size } : { bytes: stat.size };
 }
 
 /** The smallest max-file-size limit that applies to a path (the floor always sets one). */

@@ -3,6 +3,7 @@
 // paths the job names, and nothing else — no home directory, no other job, no code-worker state,
 // no key file. Started as root, the command runs as an unprivileged uid with no capabilities,
 // since a root inside bubblewrap could unmount what hides the rest.
+import { randomInt } from "node:crypto";
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 
@@ -84,7 +85,7 @@ function mountArgs(mount: Mount): string[] {
 }
 
 /** setpriv to an unprivileged uid: no groups, no capabilities in any set, and none to regain. */
-function dropRoot(uid: number): string[] {
+export function dropRoot(uid: number): string[] {
   return ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
 }
 
@@ -136,8 +137,8 @@ function depth(path: string): number {
 }
 
 /** A fresh per-job uid for a root runner: far above any real account's, so it owns nothing else. */
-export function jobUid(random: number): number {
-  return 0x7f000000 + (Math.floor(random * 0xffffff) & 0xffffff);
+export function jobUid(): number {
+  return 0x7f000000 + randomInt(0x1000000);
 }
 
 export const relayPortInside = 7373;

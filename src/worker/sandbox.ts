@@ -5,6 +5,7 @@ import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
+import { dropRoot } from "../os/confine.js";
 
 /** The programs the sandbox needs, with the Debian package of each. */
 export function sandboxPrograms(): { program: string; pkg: string }[] {
@@ -47,7 +48,7 @@ export async function bubblewrapRefusal(path = process.env.PATH ?? ""): Promise<
   if (process.platform !== "linux") return undefined;
   const asRoot = process.getuid?.() === 0;
   const namespaces = asRoot ? ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"] : ["--unshare-all"];
-  const drop = asRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"] : [];
+  const drop = asRoot ? dropRoot(65534) : [];
   const probe = await execa("bwrap", [...namespaces, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--", ...drop, "true"], {
     env: { PATH: path },
     reject: false,
