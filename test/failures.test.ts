@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { simpleGit } from "simple-git";
 import { loadConfig } from "../src/config.js";
 import { bash, fixSumScript, readSum, samplePolicy, say } from "../src/demo/sample.js";
-import { Engine } from "../src/jobs/engine.js";
+import { Engine } from "../src/control/engine.js";
 import { fixture, testKey } from "./helpers.js";
 
 /** A PATH directory holding git alone, so a test decides which other programs exist. */

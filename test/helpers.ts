@@ -8,7 +8,7 @@ import type { TestContext } from "node:test";
 import { dir } from "tmp-promise";
 import { loadConfig } from "../src/config.js";
 import { createSampleRepo, samplePolicy } from "../src/demo/sample.js";
-import { Engine } from "../src/jobs/engine.js";
+import { Engine } from "../src/control/engine.js";
 import { startScriptedProvider, type ProviderOptions, type ScriptedProvider } from "../src/provider/scripted-provider.js";
 import { sandboxProblem } from "../src/worker/sandbox.js";
 

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { simpleGit } from "simple-git";
 import { fixSum, fixSumScript, readSum, sampleTask, say } from "../src/demo/sample.js";
 import { loadConfig } from "../src/config.js";
-import { Engine } from "../src/jobs/engine.js";
+import { Engine } from "../src/control/engine.js";
 import { compactResult, resultBudget } from "../src/views/compact.js";
 import { filesContaining, fixture, hostState, sandboxAvailable, testKey } from "./helpers.js";
 

@@ -1,7 +1,8 @@
 // Rules over change facts: what each rule type finds, and the verdict a host reads.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checksToRun, evaluatePolicy, type ChangedFile, type CheckOutcome } from "../src/policy/evaluate.js";
+import type { ChangedFile, CheckOutcome } from "../src/facts/change.js";
+import { checksToRun, evaluatePolicy } from "../src/policy/evaluate.js";
 import { loadPolicy } from "../src/policy/load.js";
 import { packageDepsChanged } from "../src/policy/lockfiles.js";
 import { pathMatcher } from "../src/policy/paths.js";

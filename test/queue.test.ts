@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fixSumScript, sampleTask } from "../src/demo/sample.js";
-import type { JobState } from "../src/jobs/record.js";
+import type { JobState } from "../src/store/record.js";
 import { fixture } from "./helpers.js";
 
 test("with CODE_WORKER_MAX_JOBS=1 three jobs run one at a time, in order, and all finish", async (t) => {

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { simpleGit } from "simple-git";
 import { fixSumScript, sampleTask } from "../src/demo/sample.js";
-import type { JobRecord } from "../src/jobs/record.js";
-import { isUnreadable } from "../src/jobs/store.js";
+import { HomeLayout } from "../src/store/home.js";
+import type { JobRecord } from "../src/store/record.js";
+import { isUnreadable } from "../src/store/store.js";
 import { listLine } from "../src/views/compact.js";
 import { connect, errorText, view } from "./mcp-client.js";
 import { fixture, type Fixture } from "./helpers.js";
@@ -108,7 +109,7 @@ test("a job whose repository moved or went says so on every read, naming the pat
   await assertEveryReadSays(f, job.id, gone);
 
   // An index entry a claim left empty (it died between creating and writing it) points nowhere.
-  const entry = join(f.home, "index", job.id);
+  const entry = new HomeLayout(f.home).indexEntry(job.id);
   await writeFile(entry, "");
   await assertEveryReadSays(f, job.id, `job ${job.id}'s index entry ${entry} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`);
 });

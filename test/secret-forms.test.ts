@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { dir } from "tmp-promise";
-import { redactFiles, redactor, SecretScanner, secretForms } from "../src/jobs/redact.js";
+import { redactFiles, redactor, SecretScanner, secretForms } from "../src/secret/redact.js";
 
 const key = "sk-test-4f1c9e2a7b3d5e6f8a9b0c1d2e3f4a5b";
 const scanner = new SecretScanner([key]);

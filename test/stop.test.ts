@@ -6,9 +6,9 @@ import { test } from "node:test";
 import { simpleGit } from "simple-git";
 import { bash, fixSum, readSum, samplePolicy, say } from "../src/demo/sample.js";
 import { loadConfig } from "../src/config.js";
-import { Engine } from "../src/jobs/engine.js";
+import { Engine } from "../src/control/engine.js";
 import { isAlive } from "../src/os/processes.js";
-import { oneLine } from "../src/worker/stream.js";
+import { oneLine } from "../src/text.js";
 import { eventually, fixture, processesWith } from "./helpers.js";
 
 test("cancel during a long Bash call ends every process and keeps the partial work", async (t) => {

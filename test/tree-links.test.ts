@@ -10,7 +10,8 @@ import { dir } from "tmp-promise";
 import { changeInventory } from "../src/git/inventory.js";
 import { escapingLinks, resolveInTree, type TreeLinks } from "../src/git/link-resolution.js";
 import { parseBatch } from "../src/git/tree-links.js";
-import { evaluatePolicy, type ChangedFile } from "../src/policy/evaluate.js";
+import type { ChangedFile } from "../src/facts/change.js";
+import { evaluatePolicy } from "../src/policy/evaluate.js";
 import { loadPolicy } from "../src/policy/load.js";
 
 const tree = (links: Record<string, string | undefined>, dirs: string[] = []): TreeLinks => ({ links: new Map(Object.entries(links)), dirs: new Set(dirs) });

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadConfig } from "../src/config.js";
-import { assertJobId, newJobId, taskLabel } from "../src/jobs/ids.js";
-import { nextPollS } from "../src/jobs/liveness.js";
-import type { JobRecord } from "../src/jobs/record.js";
-import { redactor } from "../src/jobs/redact.js";
-import { autoThinkChars, chooseTier } from "../src/jobs/tier.js";
+import { assertJobId, newJobId, taskLabel } from "../src/store/ids.js";
+import { nextPollS } from "../src/control/liveness.js";
+import type { JobRecord } from "../src/store/record.js";
+import { redactor } from "../src/secret/redact.js";
+import { autoThinkChars, chooseTier } from "../src/control/tier.js";
 import { compactResult, jobView, listLine, listLineBudget, progressLine, resultBudget } from "../src/views/compact.js";
 import { providerBase } from "../src/worker/command.js";
 import { StreamFold } from "../src/worker/stream.js";

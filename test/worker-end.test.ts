@@ -18,7 +18,7 @@ test("a worker that lingers after its result is stopped and judged by the result
   const result = { type: "result", subtype: "success", is_error: false, num_turns: 1, result: "Nothing to change.", session_id: "s1" };
   await writeFile(lingerer, `#!/bin/sh\ncat > /dev/null\necho '${JSON.stringify({ type: "system", subtype: "init", session_id: "s1" })}'\necho '${JSON.stringify(result)}'\nexec sleep 1319\n`, { mode: 0o755 });
   const env = { ...f.env, CLAUDE_BIN: lingerer };
-  const { Engine } = await import("../src/jobs/engine.js");
+  const { Engine } = await import("../src/control/engine.js");
   const { loadConfig } = await import("../src/config.js");
   const engine = new Engine(loadConfig(env), env);
   const started = Date.now();

@@ -1,7 +1,8 @@
 // The policy's checks, in order, in the job's worktree after the worker finished: each with its
 // own time limit and log; a check whose when_changed paths the change does not touch is skipped.
-import { checksToRun, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
-import type { EffectivePolicy } from "../policy/merge.js";
+import type { ChangedFile, CheckOutcome } from "../facts/change.js";
+import { checksToRun } from "../policy/evaluate.js";
+import type { EffectivePolicy } from "../policy/layering.js";
 import { runPolicyCommand, type CommandPlace } from "./run-command.js";
 
 export interface ChecksContext extends Omit<CommandPlace, "network"> {

@@ -6,7 +6,7 @@
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
-import type { Redact } from "../jobs/redact.js";
+import type { Redact } from "../secret/redact.js";
 import { confinedArgv, type Confinement } from "../os/confine.js";
 import { killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
 

@@ -1,6 +1,6 @@
 // `--live`: one minimal Messages API request, the way the worker authenticates, to prove the key,
 // the base URL and the fast model together before a job depends on them.
-import { oneLine } from "../worker/stream.js";
+import { oneLine } from "../text.js";
 import { fail, pass, type Check } from "./check.js";
 import type { KeyVariable } from "./settings.js";
 

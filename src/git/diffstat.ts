@@ -1,5 +1,5 @@
 // What a job changed, from base..branch, in the compact shape the host reads.
-import type { ChangeSummary } from "../jobs/record.js";
+import type { ChangeSummary } from "../facts/change.js";
 import { git } from "./repo.js";
 
 const topCount = 5;

@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { parsePatch } from "diff";
 import { packageDepsChanged } from "../policy/lockfiles.js";
-import type { ChangedFile } from "../policy/evaluate.js";
+import type { ChangedFile } from "../facts/change.js";
 import { escapingLinks } from "./link-resolution.js";
 import { gitList, gitRun } from "./raw.js";
 import { readTreeLinks } from "./tree-links.js";

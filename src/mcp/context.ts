@@ -1,5 +1,5 @@
 // What every tool needs: the engine (or why there is none) and a stderr logger.
-import type { Engine } from "../jobs/engine.js";
+import type { Engine } from "../control/engine.js";
 import { UserError } from "../errors.js";
 
 export interface ToolContext {

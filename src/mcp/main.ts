@@ -5,7 +5,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import { Engine } from "../jobs/engine.js";
+import { Engine } from "../control/engine.js";
 import { createServer } from "./server.js";
 
 const log = (line: string) => process.stderr.write(`code-worker-mcp: ${line}\n`);

@@ -3,10 +3,10 @@
 // the one line that says what to change; nothing reaches the host as a stack trace.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { UserError } from "../errors.js";
-import { runnerAlive } from "../jobs/engine.js";
-import type { JobRecord } from "../jobs/record.js";
+import { runnerAlive } from "../control/engine.js";
+import type { JobRecord } from "../store/record.js";
 import { jobView, progressLine } from "../views/compact.js";
-import { oneLine } from "../worker/stream.js";
+import { oneLine } from "../text.js";
 
 export function structured(value: object, line: string): CallToolResult {
   return { structuredContent: value as Record<string, unknown>, content: [{ type: "text", text: line }] };

@@ -2,7 +2,7 @@
 // so they are short.
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { cancelReasons } from "../jobs/record.js";
+import { cancelReasons } from "../store/record.js";
 import { excerpt } from "./result.js";
 
 // Ids are at most 37 characters and labels are cut to 32; a longer value is a mistake, refused

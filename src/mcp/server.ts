@@ -1,7 +1,7 @@
 // The MCP server factory: tools over an engine, no state of its own, so Codex can restart it freely.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createRequire } from "node:module";
-import type { Engine } from "../jobs/engine.js";
+import type { Engine } from "../control/engine.js";
 import type { UserError } from "../errors.js";
 import { toolContext } from "./context.js";
 import { registerTools } from "./tools/index.js";

@@ -1,44 +1,12 @@
 // The verdict over a finished change: every rule and check that failed, the most severe verdict, and
 // a reason per failure that names the rule to edit. Fails closed: a rule that throws or runs out of
 // time yields review, and a check that should have run but reported nothing does too.
-import type { EffectivePolicy, EffectiveRule } from "./merge.js";
+import type { ChangedFile, CheckOutcome } from "../facts/change.js";
+import type { EffectivePolicy, EffectiveRule } from "./layering.js";
 import { pathMatcher } from "./paths.js";
 import { pathEvents, ruleFinding, type Finding } from "./rules.js";
 import { formatSeconds } from "./sizes.js";
 import { TimeLimitError, timeLimiter } from "./time-limit.js";
-
-export interface ChangedFile {
-  path: string;
-  /** The path before a rename. */
-  oldPath?: string;
-  status: "added" | "modified" | "deleted" | "renamed";
-  /** 0 and 0 for binaries. */
-  insertions: number;
-  deletions: number;
-  binary: boolean;
-  /** git's mode: "120000" is a symlink, "160000" a submodule. */
-  mode?: string;
-  /** Bytes of the new blob of an added or modified file. */
-  size?: number;
-  symlinkTarget?: string;
-  /**
-   * Set when a side of the change is a symlink: the head tree's links that resolve outside the
-   * repository because of it, following every link on the way as a checkout would. Its own path
-   * when it is such a link, and unchanged links that escape only since this change.
-   */
-  escapingLinks?: string[];
-  /** Added lines of text files, for the secrets rules. */
-  addedLines?: { line: number; text: string }[];
-  /** package.json only, from `packageDepsChanged`; undefined counts as changed. */
-  manifestDepsChanged?: boolean;
-}
-
-export interface CheckOutcome {
-  name: string;
-  outcome: "pass" | "fail" | "timeout" | "error" | "skipped";
-  exit_code?: number;
-  duration_s?: number;
-}
 
 export interface PolicyVerdict {
   verdict: "approve" | "review" | "reject";
@@ -95,7 +63,7 @@ function failureText(rule: EffectiveRule, error: unknown, budgetMs: number): str
   if (error instanceof TimeLimitError) {
     return `did not finish within ${budgetMs < 1000 ? `${budgetMs}ms` : formatSeconds(budgetMs / 1000)}; review by hand`;
   }
-  return `could not be evaluated (${rule.type}): ${oneLine(String((error as Error).message ?? error))}`;
+  return `could not be evaluated (${rule.type}): ${printable(String((error as Error).message ?? error))}`;
 }
 
 /** Which checks run for these changes; a check whose when_changed matches nothing is skipped. */
@@ -132,7 +100,7 @@ function checkFailures(policy: EffectivePolicy, files: ChangedFile[], outcomes: 
 /** "<label>: <reason or generic text>: <item>, <item> +N more", cut to 120 characters. */
 function reasonLine(label: string, reason: string | undefined, finding: Finding): string {
   const head = reason === undefined ? finding.text : finding.facts ? `${reason} (${finding.text})` : reason;
-  const items = finding.items.map(oneLine);
+  const items = finding.items.map(printable);
   const line = (shown: number) => {
     if (!items.length) return `${label}: ${head}`;
     const more = items.length > shown ? ` +${items.length - shown} more` : "";
@@ -155,6 +123,6 @@ function summarize(fired: FiredRule[]): PolicyVerdict {
 }
 
 /** Control characters (a path may hold a newline) would break the one-line reason. */
-function oneLine(text: string): string {
+function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, "?");
 }

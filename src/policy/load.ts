@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.js";
-import { effectivePolicy, emptyMerged, inherited, mergeLayer, type EffectivePolicy } from "./merge.js";
+import { effectivePolicy, emptyMerged, inherited, mergeLayer, type EffectivePolicy } from "./layering.js";
 import { parsePolicyText, type ParsedText } from "./parse.js";
 import { formatProblem, type Problem } from "./problems.js";
 import { exampleProblems, readExtends, validateLayer, type LayerKind } from "./validate.js";

@@ -1,9 +1,9 @@
 // What each rule type finds in a change. A finding is the generic text, the items a reason lists
 // (paths, or detector and file:line), and the paths for the job record; no finding means it passed.
 import { posix } from "node:path";
-import type { ChangedFile, CheckOutcome } from "./evaluate.js";
+import type { ChangedFile, CheckOutcome } from "../facts/change.js";
 import { lockfileSyncProblems } from "./lockfiles.js";
-import type { EffectivePolicy, EffectiveRule, RuleParams } from "./merge.js";
+import type { EffectivePolicy, EffectiveRule, RuleParams } from "./layering.js";
 import { pathMatcher, type PathMatcher } from "./paths.js";
 import type { ChangeKind } from "./schema.js";
 import { builtinDetectors, customDetector, detectorIds, scanForSecrets } from "./secrets.js";

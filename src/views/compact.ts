@@ -1,9 +1,9 @@
 // The compact shapes a host reads. Each has a byte budget: whatever the worker did, a view is cut
 // to fit (lists first, then text) and says how much it left out.
-import { isTerminal, type JobRecord } from "../jobs/record.js";
-import { liveness, nextPollS, type Liveness } from "../jobs/liveness.js";
-import { isUnreadable, type ListedJob, type UnreadableJob } from "../jobs/store.js";
-import { oneLine } from "../worker/stream.js";
+import { isTerminal, type JobRecord } from "../store/record.js";
+import { liveness, nextPollS, type Liveness } from "../control/liveness.js";
+import { isUnreadable, type ListedJob, type UnreadableJob } from "../store/store.js";
+import { oneLine } from "../text.js";
 
 export const resultBudget = 1024;
 export const listLineBudget = 160;

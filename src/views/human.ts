@@ -1,7 +1,7 @@
 // What a person sees in a terminal: the same facts as the compact views, as short lines.
-import { isTerminal } from "../jobs/record.js";
-import { liveness } from "../jobs/liveness.js";
-import { isUnreadable, type ListedJob } from "../jobs/store.js";
+import { isTerminal } from "../store/record.js";
+import { liveness } from "../control/liveness.js";
+import { isUnreadable, type ListedJob } from "../store/store.js";
 import { progressLine } from "./compact.js";
 
 export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean): string {

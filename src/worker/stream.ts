@@ -2,6 +2,7 @@
 // A run failed unless a `result` event came and it is not `is_error`, whatever the exit code says.
 import { constants } from "node:os";
 import { isAbsolute, relative } from "node:path";
+import { oneLine } from "../text.js";
 
 export interface WorkerProgress {
   turns: number;
@@ -130,10 +131,6 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() ? value : undefined;
 }
 
-export function oneLine(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
 
 /**
  * The line that says why: Claude Code prints `error: …` before a crash trace and the runtime's

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { execa } from "execa";
 import { bash, fixSum, readSum, say } from "../../src/demo/sample.js";
 import type { ScriptTurn } from "../../src/provider/scripted-provider.js";
+import { HomeLayout } from "../../src/store/home.js";
 import { claudeBinary } from "../../src/worker/claude-bin.js";
 import { sandboxAvailable, testKey } from "../helpers.js";
 import { assertOnlyOwnChanged, hostile, keyHolders, outsideState, runAs } from "./hostile.js";
@@ -104,8 +105,9 @@ for (const as of runAs) {
     assert.deepEqual(keyHolders(h), []);
 
     // Past the job, the relay is gone, and the token is no key to the provider.
-    assert.ok(!existsSync(join(h.home, "run", job.id, "relay", "relay.sock")));
-    await assert.rejects(new Promise((resolve, reject) => connect(join(h.home, "run", job.id, "relay", "relay.sock")).on("connect", resolve).on("error", reject)));
+    const socket = join(new HomeLayout(h.home).runDir(job.id), "relay", "relay.sock");
+    assert.ok(!existsSync(socket));
+    await assert.rejects(new Promise((resolve, reject) => connect(socket).on("connect", resolve).on("error", reject)));
     const direct = await fetch(`${h.provider.url}/v1/messages`, { method: "POST", headers: { "x-api-key": token, "content-type": "application/json" }, body: JSON.stringify({ model: "test-fast", messages: [] }) });
     assert.equal(direct.status, 401);
   });

@@ -7,8 +7,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { execa } from "execa";
-import type { JobRecord } from "../../src/jobs/record.js";
-import { SecretScanner } from "../../src/jobs/redact.js";
+import type { JobRecord } from "../../src/store/record.js";
+import { SecretScanner } from "../../src/secret/redact.js";
 import { fixture, hostState, testKey, treeDigest, type Fixture, type FixtureOptions } from "../helpers.js";
 
 export const asRoot = process.getuid?.() === 0;

@@ -1,14 +1,14 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolContext } from "../context.js";
-import { registerApplyTool } from "./apply.js";
-import { registerCancelTool } from "./cancel.js";
-import { registerDetailsTool } from "./details.js";
-import { registerDiscardTool } from "./discard.js";
+import { registerApplyTool } from "./apply-job.js";
+import { registerCancelTool } from "./cancel-job.js";
+import { registerDetailsTool } from "./get-details.js";
+import { registerDiscardTool } from "./discard-job.js";
 import { registerGetJobTool } from "./get-job.js";
-import { registerListTool } from "./list.js";
+import { registerListTool } from "./list-jobs.js";
 import { registerRunPatchTool } from "./run-patch.js";
-import { registerStartTool } from "./start.js";
-import { registerWaitTool } from "./wait.js";
+import { registerStartTool } from "./start-implementation.js";
+import { registerWaitTool } from "./wait-for-job.js";
 
 export function registerTools(server: McpServer, ctx: ToolContext): void {
   registerStartTool(server, ctx);

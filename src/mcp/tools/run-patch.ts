@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ToolContext } from "../context.js";
 import { guarded, jobResult } from "../result.js";
 import { jobViewSchema, startInput, toolInput } from "../schemas.js";
-import { maxWaitS } from "./wait.js";
+import { maxWaitS } from "./wait-for-job.js";
 
 export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void {
   const input = toolInput({ ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().describe("Default 90, max 240") });

@@ -1,7 +1,7 @@
 // The worker's raw event stream, kept within a fixed size: when the current file passes half the
 // cap it becomes events.1.jsonl (replacing the older half), so the newest events are always kept.
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from "node:fs";
-import type { Redact } from "./redact.js";
+import type { Redact } from "../secret/redact.js";
 
 export const eventLogCap = 4 * 1024 * 1024;
 const lineCap = 64 * 1024;

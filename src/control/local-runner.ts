@@ -3,9 +3,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { JobStore } from "./store.js";
+import type { JobStore } from "../store/store.js";
 
-const runnerMain = fileURLToPath(new URL("./runner-main.js", import.meta.url));
+const runnerMain = fileURLToPath(new URL("../runner/main.js", import.meta.url));
 
 export function launchRunner(store: JobStore, id: string, env: NodeJS.ProcessEnv): number | undefined {
   const log = openSync(store.file(id, "runner.log"), "a", 0o600);

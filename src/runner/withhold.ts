@@ -6,11 +6,12 @@
 import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pendingPaths, type WorktreePlace } from "../git/commit.js";
-import type { ChangedFile, FiredRule, PolicyVerdict } from "../policy/evaluate.js";
-import type { EffectivePolicy } from "../policy/merge.js";
+import type { ChangedFile } from "../facts/change.js";
+import type { FiredRule, PolicyVerdict } from "../policy/evaluate.js";
+import type { EffectivePolicy } from "../policy/layering.js";
 import { pathMatcher } from "../policy/paths.js";
 import { sizeBytes } from "../policy/sizes.js";
-import type { SecretScanner } from "./redact.js";
+import type { SecretScanner } from "../secret/redact.js";
 
 export interface Withheld {
   path: string;

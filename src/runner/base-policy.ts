@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitBytes, gitRun } from "../git/raw.js";
 import { loadPolicy, pickPolicySource, PolicyError, policyFileNames, type PolicySource } from "../policy/load.js";
-import type { EffectivePolicy } from "../policy/merge.js";
+import type { EffectivePolicy } from "../policy/layering.js";
 import { maxPolicyBytes } from "../policy/parse.js";
 import { formatBytes } from "../policy/sizes.js";
 

@@ -5,24 +5,24 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { UserError } from "../errors.js";
-import { assertJobId } from "./ids.js";
+import type { HomeLayout } from "./home.js";
 import { JobStore } from "./store.js";
 
 export class JobIndex {
-  constructor(private readonly home: string) {}
+  constructor(private readonly home: HomeLayout) {}
 
   private entry(id: string): string {
-    return join(this.home, "index", assertJobId(id));
+    return this.home.indexEntry(id);
   }
 
   /** Claims the id for a store; false when another job already has it. */
   async claim(id: string, store: JobStore): Promise<boolean> {
-    await mkdir(join(this.home, "index"), { recursive: true });
-    await mkdir(join(this.home, "stores"), { recursive: true });
+    await mkdir(this.home.indexDir, { recursive: true });
+    await mkdir(this.home.storesDir, { recursive: true });
     try {
       await writeFile(this.entry(id), store.root, { flag: "wx" });
       const key = createHash("sha256").update(store.root).digest("hex").slice(0, 16);
-      await writeFile(join(this.home, "stores", key), store.root);
+      await writeFile(join(this.home.storesDir, key), store.root);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
@@ -47,7 +47,7 @@ export class JobIndex {
 
   /** Every store that has held a job, each once. */
   async stores(): Promise<JobStore[]> {
-    const dir = join(this.home, "stores");
+    const dir = this.home.storesDir;
     let names: string[];
     try {
       names = await readdir(dir);

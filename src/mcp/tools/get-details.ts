@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { defaultDetailBytes, detailKinds, maxDetailBytes } from "../../jobs/details.js";
+import { defaultDetailBytes, detailKinds, maxDetailBytes } from "../../control/details.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
 import { detailShape, jobId, toolInput } from "../schemas.js";

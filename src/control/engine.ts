@@ -7,18 +7,18 @@ import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
 import { reachableFromOwnRefs, resolveCommit, resolveRepo } from "../git/repo.js";
 import { isAlive, killTree, signal } from "../os/processes.js";
-import { oneLine } from "../worker/stream.js";
-import { assertJobId, newJobId, taskLabel } from "./ids.js";
-import { JobIndex } from "./job-index.js";
-import { now } from "./job-run.js";
-import { launchRunner } from "./launch.js";
-import { isTerminal, type CancelReason, type JobRecord, type JobState } from "./record.js";
-import { isUnreadable, JobStore, type ListedJob } from "./store.js";
+import { oneLine } from "../text.js";
+import { assertJobId, newJobId, taskLabel } from "../store/ids.js";
+import { HomeLayout } from "../store/home.js";
+import { JobIndex } from "../store/job-index.js";
+import { launchRunner } from "./local-runner.js";
+import { isTerminal, now, type CancelReason, type JobRecord, type JobState } from "../store/record.js";
+import { isUnreadable, JobStore, type ListedJob } from "../store/store.js";
 import { chooseTier } from "./tier.js";
 import { keyFileCheck } from "../doctor/settings.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { jobDetail, type Detail, type DetailKind } from "./details.js";
-import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, freshMerges, type ApplyOptions } from "./settle.js";
+import { applyDoneJob, collect, collectable, discardEndedJob, freshMerge, freshMerges, type ApplyOptions } from "./branch-actions.js";
 
 export interface StartRequest {
   cwd: string;
@@ -47,6 +47,7 @@ export const autoGcAfterS = 14 * 86_400;
 const autoGcEveryMs = 3_600_000;
 
 export class Engine {
+  private readonly home: HomeLayout;
   private readonly index: JobIndex;
 
   /** env is what the runners inherit; it must be the environment config was loaded from. */
@@ -54,7 +55,8 @@ export class Engine {
     readonly config: Config,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.index = new JobIndex(config.home);
+    this.home = new HomeLayout(config.home);
+    this.index = new JobIndex(this.home);
   }
 
   async start(request: StartRequest): Promise<JobRecord> {
@@ -82,7 +84,7 @@ export class Engine {
       repo: { root: repo.root, common_dir: repo.commonDir },
       base: { ref: baseRef, commit: baseCommit },
       branch: `code-worker/${id}`,
-      worktree: join(this.config.home, "worktrees", id),
+      worktree: this.home.worktree(id),
       tier,
       settings: {
         timeout_s: jobTimeoutS,
@@ -178,7 +180,7 @@ export class Engine {
   }
 
   private async autoGc(): Promise<void> {
-    const stamp = join(this.config.home, "gc-at");
+    const stamp = this.home.gcStamp;
     const last = await stat(stamp).then((s) => s.mtimeMs, () => 0);
     if (Date.now() - last < autoGcEveryMs) return;
     await writeFile(stamp, now());

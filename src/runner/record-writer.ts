@@ -2,11 +2,10 @@
 // writes a heartbeat every few seconds (even while the worker is silent), moves the job through
 // its states, and passes everything through the redactor before it reaches the disk.
 import { startTicks } from "../os/processes.js";
-import { assertTransition, type JobRecord, type JobState, type TerminalState } from "./record.js";
-import type { Redact } from "./redact.js";
-import type { JobStore } from "./store.js";
+import { assertTransition, heartbeatMs, now, type JobRecord, type JobState, type TerminalState } from "../store/record.js";
+import type { Redact } from "../secret/redact.js";
+import type { JobStore } from "../store/store.js";
 
-export const heartbeatMs = 3000;
 const activityWriteMs = 250;
 
 export class JobRun {
@@ -89,8 +88,4 @@ export class JobRun {
       });
     return this.writing;
   }
-}
-
-export function now(): string {
-  return new Date().toISOString();
 }

@@ -5,8 +5,9 @@
 import { lchown, lstat, mkdir, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { jobUid, type Confinement } from "../os/confine.js";
-import type { JobRecord } from "./record.js";
-import { JobStore } from "./store.js";
+import type { JobRecord } from "../store/record.js";
+import type { HomeLayout } from "../store/home.js";
+import { JobStore } from "../store/store.js";
 
 export interface Runtime {
   dir: string;
@@ -19,10 +20,9 @@ export interface Runtime {
 }
 
 /** Creates the job's runtime dirs; fails if any exists, so nothing left by another process is reused. */
-export async function createRuntime(home: string, id: string, asRoot = process.getuid?.() === 0): Promise<Runtime> {
-  const runs = join(home, "run");
-  await mkdir(runs, { recursive: true, mode: 0o700 });
-  const dir = join(runs, id);
+export async function createRuntime(home: HomeLayout, id: string, asRoot = process.getuid?.() === 0): Promise<Runtime> {
+  await mkdir(home.runsDir, { recursive: true, mode: 0o700 });
+  const dir = home.runDir(id);
   await mkdir(dir, { mode: 0o700 });
   const runtime: Runtime = {
     dir,

@@ -2,7 +2,7 @@
 // themselves are never guessed: a tier with no model configured fails with the variable's name.
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
-import type { JobRecord } from "./record.js";
+import type { JobRecord } from "../store/record.js";
 
 const modelVariable: Record<Tier, string> = { fast: "CODE_WORKER_FAST_MODEL", think: "CODE_WORKER_THINK_MODEL" };
 

@@ -8,10 +8,10 @@ import { mergeStatus, type MergeInputs } from "../git/merge.js";
 import { headsFromFiles } from "../git/loose-refs.js";
 import { resolveAll } from "../git/raw.js";
 import { removeWorktree } from "../git/worktree.js";
-import { oneLine } from "../worker/stream.js";
-import { now } from "./job-run.js";
-import { assertTransition, isTerminal, type JobRecord } from "./record.js";
-import type { JobStore } from "./store.js";
+import { oneLine } from "../text.js";
+import { assertTransition, isTerminal, now, type JobRecord } from "../store/record.js";
+import { HomeLayout } from "../store/home.js";
+import type { JobStore } from "../store/store.js";
 
 /** Computes the merge status, or reuses the recorded one while neither the host's HEAD nor the branch moved. */
 export async function freshMerge(store: JobStore, job: JobRecord): Promise<JobRecord> {
@@ -97,7 +97,7 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
   await store.write(applied);
   // Cleaning up is housekeeping: a worktree left behind goes with code-worker gc, and must not make a landed apply look failed.
   await removeWorktree(job.repo.root, job.worktree).catch(() => undefined);
-  await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true }).catch(() => undefined);
+  await rm(new HomeLayout(job.settings.home).runDir(job.id), { recursive: true, force: true }).catch(() => undefined);
   return applied;
 }
 
@@ -108,7 +108,7 @@ export async function discardEndedJob(store: JobStore, job: JobRecord): Promise<
   if (job.status === "applied") throw new UserError(`job ${job.id} is applied; its branch goes with code-worker gc`);
   assertTransition(job.id, job.status, "discarded");
   await discardJob(job.repo.root, job.worktree, job.branch);
-  await rm(join(job.settings.home, "run", job.id), { recursive: true, force: true });
+  await rm(new HomeLayout(job.settings.home).runDir(job.id), { recursive: true, force: true });
   const discarded: JobRecord = { ...job, status: "discarded", discarded_at: now() };
   await store.write(discarded);
   return discarded;

@@ -1,6 +1,6 @@
 // Entry point of a detached runner process: `node runner-main.js <store root> <job id>`.
 // Its stdout and stderr go to the job's runner.log.
-import { JobStore } from "./store.js";
+import { JobStore } from "../store/store.js";
 import { runJob } from "./run-job.js";
 
 const [root, id] = process.argv.slice(2);

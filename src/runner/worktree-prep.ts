@@ -6,10 +6,10 @@ import { cp, lstat, mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 import { gitList, gitRun } from "../git/raw.js";
-import type { EffectivePolicy } from "../policy/merge.js";
+import type { EffectivePolicy } from "../policy/layering.js";
 import { pathMatcher } from "../policy/paths.js";
 import { runPolicyCommand, type CommandPlace } from "../checks/run-command.js";
-import type { JobRecord } from "./record.js";
+import type { JobRecord } from "../store/record.js";
 
 export interface PrepContext {
   job: JobRecord;

@@ -7,9 +7,9 @@ import { UserError } from "../errors.js";
 import { git } from "../git/repo.js";
 import { capText } from "../views/compact.js";
 import { activityLine } from "../worker/stream.js";
-import { tailLines } from "./event-log.js";
-import type { JobRecord } from "./record.js";
-import type { JobStore } from "./store.js";
+import { tailLines } from "../store/event-log.js";
+import type { JobRecord } from "../store/record.js";
+import type { JobStore } from "../store/store.js";
 
 export const detailKinds = ["diff", "check_log", "events", "worker_summary"] as const;
 export type DetailKind = (typeof detailKinds)[number];

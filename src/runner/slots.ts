@@ -6,19 +6,20 @@ import { mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/pro
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { isAlive, startTicks } from "../os/processes.js";
+import type { HomeLayout } from "../store/home.js";
 
 export type ReleaseSlot = () => Promise<void>;
 
 const pollMs = 500;
 
 export async function acquireSlot(
-  home: string,
+  home: HomeLayout,
   maxJobs: number,
   job: { id: string; createdAt: string },
   cancelled: () => boolean,
 ): Promise<ReleaseSlot | undefined> {
-  const queueDir = join(home, "queue");
-  const slotsDir = join(home, "slots");
+  const queueDir = home.queueDir;
+  const slotsDir = home.slotsDir;
   await mkdir(queueDir, { recursive: true });
   await mkdir(slotsDir, { recursive: true });
   const ticket = `${String(Date.parse(job.createdAt)).padStart(15, "0")}-${job.id}`;

@@ -1,9 +1,10 @@
 // The job record (job.json): the one source of truth about a job, shared by runner and control plane.
 import type { Tier } from "../config.js";
-import type { CheckOutcome, FiredRule, PolicyVerdict } from "../policy/evaluate.js";
+import type { ChangeSummary, CheckOutcome } from "../facts/change.js";
+import type { FiredRule, PolicyVerdict } from "../policy/evaluate.js";
 import type { ApplyMode } from "../git/apply.js";
 import type { MergeStatus } from "../git/merge.js";
-import type { Withheld } from "./withhold.js";
+import type { Withheld } from "../runner/withhold.js";
 
 export const activeStates = ["queued", "preparing", "working", "checking", "reviewing"] as const;
 /** A job's runner has finished in any of these; a done job is then applied or discarded by the host. */
@@ -40,16 +41,6 @@ export function assertTransition(id: string, from: JobState, to: JobState): void
       ? true
       : next[from].includes(to);
   if (!allowed) throw new Error(`job ${id}: cannot move from ${from} to ${to}`);
-}
-
-export interface ChangeSummary {
-  files: number;
-  insertions: number;
-  deletions: number;
-  /** Largest changes first, as "path +a -d". */
-  top: string[];
-  /** How many changed files `top` leaves out. */
-  more: number;
 }
 
 export interface JobRecord {
@@ -114,4 +105,11 @@ export interface JobRecord {
   withheld?: Withheld[];
   /** The job branch's head once the runner has committed the worker's change. */
   head_commit?: string;
+}
+
+/** How often a living runner rewrites its record: the control plane judges staleness by it. */
+export const heartbeatMs = 3000;
+
+export function now(): string {
+  return new Date().toISOString();
 }

@@ -1,6 +1,5 @@
 // Liveness, computed on read from the record: never stored, so it cannot go stale.
-import { heartbeatMs } from "./job-run.js";
-import { isTerminal, type JobRecord } from "./record.js";
+import { heartbeatMs, isTerminal, type JobRecord } from "../store/record.js";
 
 export type LivenessState = "running" | "quiet" | "stalled" | "exited" | "dead";
 

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { activeStates, terminalStates } from "../../jobs/record.js";
+import { activeStates, terminalStates } from "../../store/record.js";
 import { listLine } from "../../views/compact.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
-import { oneLine } from "../worker/stream.js";
+import { oneLine } from "../text.js";
 import { assertJobId } from "./ids.js";
 import { activeStates, terminalStates, type JobRecord } from "./record.js";
 

@@ -15,23 +15,26 @@ import { git } from "../git/repo.js";
 import { addWorktree } from "../git/worktree.js";
 import type { Confinement } from "../os/confine.js";
 import { startTicks } from "../os/processes.js";
-import { evaluatePolicy, type ChangedFile, type CheckOutcome } from "../policy/evaluate.js";
-import type { EffectivePolicy } from "../policy/merge.js";
+import type { ChangedFile, CheckOutcome } from "../facts/change.js";
+import { evaluatePolicy } from "../policy/evaluate.js";
+import type { EffectivePolicy } from "../policy/layering.js";
 import { startRelay, type Relay } from "../relay/relay.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { providerBase, workerCommand, type WorkerCommand } from "../worker/command.js";
 import { startWorker, type RunningWorker } from "../worker/run-worker.js";
 import { sandboxProblem } from "../worker/sandbox.js";
-import { oneLine, type WorkerOutcome } from "../worker/stream.js";
-import { EventLog } from "./event-log.js";
-import { readBasePolicy, uncommittedPolicy } from "./job-policy.js";
-import { JobRun, now } from "./job-run.js";
-import { cancelReasons, type CancelReason, type JobRecord } from "./record.js";
-import { redactFiles, redactor, SecretScanner } from "./redact.js";
+import { type WorkerOutcome } from "../worker/stream.js";
+import { oneLine } from "../text.js";
+import { EventLog } from "../store/event-log.js";
+import { readBasePolicy, uncommittedPolicy } from "./base-policy.js";
+import { JobRun } from "./record-writer.js";
+import { HomeLayout } from "../store/home.js";
+import { cancelReasons, now, type CancelReason, type JobRecord } from "../store/record.js";
+import { redactFiles, redactor, SecretScanner } from "../secret/redact.js";
 import { chownTree, createRuntime, jobConfinement, type Runtime } from "./runtime.js";
 import { acquireSlot } from "./slots.js";
-import type { JobStore } from "./store.js";
-import { defaultMaxTurns, denyRules, instructions, workerAllowRules } from "./worker-setup.js";
+import type { JobStore } from "../store/store.js";
+import { defaultMaxTurns, denyRules, instructions, workerAllowRules } from "./worker-brief.js";
 import { filesToWithhold, withheldFacts, withWithheldJudged, type Withheld } from "./withhold.js";
 import { prepareWorktree } from "./worktree-prep.js";
 
@@ -93,7 +96,7 @@ export async function runJob(store: JobStore, id: string): Promise<void> {
     scanner = new SecretScanner([apiKey]);
     run.redact = redactor(apiKey);
 
-    const release = await acquireSlot(job.settings.home, job.settings.max_jobs, { id, createdAt: job.created_at }, () => stopper.cause !== undefined);
+    const release = await acquireSlot(new HomeLayout(job.settings.home), job.settings.max_jobs, { id, createdAt: job.created_at }, () => stopper.cause !== undefined);
     if (!release) return await endStopped(run, stopper.cause);
     try {
       await run.moveTo("preparing");
@@ -151,7 +154,7 @@ async function prepare(store: JobStore, job: JobRecord, config: Config, run: Job
   if (unused) job.policy_unused = unused;
   if (policy.worker.timeout_s) job.settings.timeout_s = Math.min(job.settings.timeout_s, policy.worker.timeout_s);
   const committer = await userIdentity(job.repo.root);
-  const runtime = await createRuntime(job.settings.home, job.id);
+  const runtime = await createRuntime(new HomeLayout(job.settings.home), job.id);
   const place = await addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock"));
   // A root runner lends the worktree, copies and links included, to the job's uid.
   const handOver = async () => {

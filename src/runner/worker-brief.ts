@@ -1,6 +1,6 @@
 // What one job's worker is told and allowed by Claude Code's permission rules. Where it can reach
 // is the OS confinement's to decide (runtime.ts); these rules shape what it tries.
-import type { JobRecord } from "./record.js";
+import type { JobRecord } from "../store/record.js";
 
 export const defaultMaxTurns = 60;
 
