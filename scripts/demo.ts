@@ -4,7 +4,7 @@
 import { loadConfig } from "../src/config.js";
 import { offlineSetup } from "../src/demo/offline.js";
 import { sampleTask } from "../src/demo/sample.js";
-import { Engine } from "../src/jobs/engine.js";
+import { Engine } from "../src/control/engine.js";
 import { compactResult, progressLine } from "../src/views/compact.js";
 
 /** A real provider takes seconds per turn; this pace lets each step show up in the progress lines. */
