@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { dir } from "tmp-promise";
 import { applyJob, discardJob, type ApplyMode, type ApplyRequest } from "../src/git/apply.js";
 import { moveHost } from "../src/git/host-update.js";
-import { mergeInputs, mergeStatus, parseMergeTree } from "../src/git/merge.js";
+import { mergeInputs, mergeStatus } from "../src/git/merge.js";
 import { addWorktree } from "../src/git/worktree.js";
 
 interface Scenario {
@@ -113,12 +113,6 @@ async function assertRefused(s: Scenario, modesToTry: ApplyMode[], refusal: RegE
     assert.equal(await snapshot(s.host), before, `${mode} changed the host while refusing`);
   }
 }
-
-test("merge-tree output parses into the tree and the conflicted paths", () => {
-  assert.deepEqual(parseMergeTree("4f6a84b\0"), { tree: "4f6a84b", conflicts: [] });
-  assert.deepEqual(parseMergeTree("4f6a84b\0notes.txt\0 a path with spaces \0"), { tree: "4f6a84b", conflicts: ["notes.txt", " a path with spaces "] });
-  assert.throws(() => parseMergeTree(""), { message: /printed no tree/ });
-});
 
 // Each case builds its own repositories, so they run side by side; git processes are most of the time.
 describe("merge status, apply and discard", { concurrency: 4 }, () => {

@@ -1,5 +1,5 @@
 // The change facts a policy judges, read from real commits: statuses, counts, binaries, renames,
-// symlinks, sizes, added lines and package.json dependency changes.
+// symlinks, sizes, added lines and package.json's text on both sides.
 import assert from "node:assert/strict";
 import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -42,5 +42,8 @@ test("the inventory of a change lists every path with the facts the rules need",
   assert.equal(files["gone.txt"]!.status, "deleted");
   assert.deepEqual([files["image.bin"]!.binary, files["image.bin"]!.size, files["image.bin"]!.addedLines], [true, 5, undefined]);
   assert.deepEqual([files["links/escape"]!.mode, files["links/escape"]!.symlinkTarget], ["120000", "../../outside"]);
-  assert.equal(files["package.json"]!.manifestDepsChanged, false, "only the version moved");
+  assert.deepEqual(files["package.json"]!.manifestText, {
+    before: JSON.stringify({ name: "x", version: "1.0.0", dependencies: { a: "1" } }),
+    after: JSON.stringify({ name: "x", version: "1.0.1", dependencies: { a: "1" } }),
+  });
 });

@@ -93,15 +93,17 @@ test("lockfile-sync: nearest changed lockfile in the same directory or above; de
       - { manifest: package.json, lockfiles: [package-lock.json], deps_only: true }
       - { manifest: Cargo.toml, lockfiles: [Cargo.lock] }
 `;
-  assert.deepEqual(reasonsOf(body, [file("package.json", { manifestDepsChanged: true })]), ["review lockfile-sync: manifest changed without its lockfile: package.json"]);
-  assert.deepEqual(reasonsOf(body, [file("package.json", { manifestDepsChanged: false })]), []);
+  const manifest = (deps: object, extra: object = {}) => JSON.stringify({ name: "x", ...extra, ...deps });
+  const depsMoved = { before: manifest({ dependencies: { a: "1" } }), after: manifest({ dependencies: { a: "2" } }) };
+  const versionMoved = { before: manifest({ version: "1" }), after: manifest({ version: "2" }) };
+  assert.deepEqual(reasonsOf(body, [file("package.json", { manifestText: depsMoved })]), ["review lockfile-sync: manifest changed without its lockfile: package.json"]);
+  assert.deepEqual(reasonsOf(body, [file("package.json", { manifestText: versionMoved })]), []);
   assert.deepEqual(reasonsOf(body, [file("packages/web/package.json"), file("package-lock.json")]), [], "a workspace locks at the root");
   assert.deepEqual(reasonsOf(body, [file("Cargo.lock")]), ["review lockfile-sync: lockfile changed without its manifest: Cargo.lock"]);
   assert.deepEqual(reasonsOf(body, [file("package.json"), file("web/package-lock.json")]), [
     "review lockfile-sync: manifests and lockfiles out of step: package.json, web/package-lock.json",
   ]);
 
-  const manifest = (deps: object, extra: object = {}) => JSON.stringify({ name: "x", ...extra, ...deps });
   assert.equal(packageDepsChanged(manifest({ dependencies: { a: "1", b: "2" } }), manifest({ dependencies: { b: "2", a: "1" } }, { scripts: { t: "x" } })), false);
   assert.equal(packageDepsChanged(manifest({ dependencies: { a: "1" } }), manifest({ dependencies: { a: "2" } })), true);
   assert.equal(packageDepsChanged(manifest({}), manifest({ overrides: { a: "1" } })), true);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
 import { simpleGit } from "simple-git";
-import { readBasePolicy } from "../src/runner/base-policy.js";
+import { readBasePolicy } from "../src/runner/steps/policy.js";
 import { bash, fixSum, readSum, say, samplePolicy } from "../src/demo/sample.js";
 import type { ScriptTurn } from "../src/provider/scripted-provider.js";
 import { compactResult } from "../src/views/compact.js";

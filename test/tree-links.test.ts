@@ -1,6 +1,6 @@
 // Symlinks judged by where they land in the tree they live in, every link on the way followed as a
-// checkout would: the pure walk, the blame for links that newly escape, the cat-file parser, the
-// rule over those facts, and a real repository whose chain of links escapes.
+// checkout would: the pure walk, the blame for links that newly escape, the rule over those facts,
+// and a real repository whose chain of links escapes (the cat-file parser is in unit-git-parse).
 import assert from "node:assert/strict";
 import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,7 +9,6 @@ import { simpleGit } from "simple-git";
 import { dir } from "tmp-promise";
 import { changeInventory } from "../src/git/inventory.js";
 import { escapingLinks, resolveInTree, type TreeLinks } from "../src/git/link-resolution.js";
-import { parseBatch } from "../src/git/tree-links.js";
 import type { ChangedFile } from "../src/facts/change.js";
 import { evaluatePolicy } from "../src/policy/evaluate.js";
 import { loadPolicy } from "../src/policy/load.js";
@@ -74,20 +73,6 @@ test("each change that touches a link carries the links that escape because of i
     ["an unrelated change", tree({ l: "a", x: "y" }), tree({ l: "b", x: "../y" }), [{ path: "l" }], [[]]],
   ];
   for (const [name, base, head, changes, expected] of cases) assert.deepEqual(escapingLinks(base, head, changes), expected, name);
-});
-
-test("cat-file --batch answers are split by byte size, and an inexact target stops the answer", () => {
-  const blob = (n: number) => String(n).repeat(40);
-  const answer = (object: string, content: string, type = "blob") => `${object} ${type} ${Buffer.byteLength(content)}\n${content}\n`;
-  assert.deepEqual(parseBatch(answer(blob(1), "dé/ü") + answer(blob(2), "../x"), [blob(1), blob(2)]), ["dé/ü", "../x"]);
-  assert.deepEqual(parseBatch(`${blob(1)} missing\n${answer(blob(2), "y")}`, [blob(1), blob(2)]), [undefined, "y"]);
-  assert.deepEqual(parseBatch(answer(blob(1), "a\0/../..") + answer(blob(2), "y"), [blob(1), blob(2)]), [undefined, "y"], "the kernel cuts at the NUL");
-  assert.deepEqual(parseBatch(answer(blob(1), "x".repeat(4096)) + answer(blob(2), "y"), [blob(1), blob(2)]), [undefined, "y"], "longer than PATH_MAX");
-  assert.deepEqual(parseBatch(answer(blob(1), "tree bytes", "tree") + answer(blob(2), "y"), [blob(1), blob(2)]), [undefined, "y"]);
-  assert.deepEqual(parseBatch(`${blob(1)} blob 1\n\uFFFD\n${answer(blob(2), "y")}`, [blob(1), blob(2)]), [undefined], "not valid UTF-8");
-  assert.throws(() => parseBatch(answer(blob(2), "y"), [blob(1)]), {
-    message: `git cat-file --batch answered "${blob(2)} blob 1" where ${blob(1)} was asked; check the repository with git fsck`,
-  });
 });
 
 test("the symlinks rule lists the links the facts name, and falls back to the target text without them", () => {

@@ -6,12 +6,13 @@ import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
 import { reachableFromOwnRefs, resolveCommit, resolveRepo } from "../git/repo.js";
-import { isAlive, killTree, signal } from "../os/processes.js";
 import { oneLine } from "../text.js";
 import { assertJobId, newJobId, taskLabel } from "../store/ids.js";
 import { HomeLayout } from "../store/home.js";
 import { JobIndex } from "../store/job-index.js";
-import { launchRunner } from "./local-runner.js";
+import { localBackend } from "./local-runner.js";
+import type { RunnerBackend } from "./runner-backend.js";
+import { backendOf } from "./runner-backends.js";
 import { isTerminal, now, type CancelReason, type JobRecord, type JobState } from "../store/record.js";
 import { isUnreadable, JobStore, type ListedJob } from "../store/store.js";
 import { chooseTier } from "./tier.js";
@@ -50,10 +51,11 @@ export class Engine {
   private readonly home: HomeLayout;
   private readonly index: JobIndex;
 
-  /** env is what the runners inherit; it must be the environment config was loaded from. */
+  /** env is what local runners inherit; it must be the environment config was loaded from. */
   constructor(
     readonly config: Config,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    env: NodeJS.ProcessEnv = process.env,
+    private readonly backend: RunnerBackend = localBackend(env),
   ) {
     this.home = new HomeLayout(config.home);
     this.index = new JobIndex(this.home);
@@ -100,7 +102,7 @@ export class Engine {
       created_at: now(),
     };
     await store.create(record, task);
-    launchRunner(store, id, this.env);
+    this.backend.launch(store, record);
     const started = await this.awaitClaim(store, id);
     await this.autoGc().catch(() => undefined); // housekeeping must never fail a start
     return started;
@@ -199,7 +201,7 @@ export class Engine {
     let record = await this.reconcile(store, await store.read(id));
     if (isTerminal(record.status)) return record;
     await writeFile(store.file(id, "cancel.json"), JSON.stringify({ reason, note, at: now() }));
-    if (record.runner) signal(-record.runner.pid, "SIGTERM"); // the runner leads its own process group
+    if (record.runner) backendOf(record).stop(record.runner);
     const deadline = Date.now() + cancelWaitMs;
     while (Date.now() < deadline) {
       await sleep(pollMs);
@@ -264,11 +266,10 @@ export class Engine {
   /** A job whose runner died without recording an end is recorded as lost, once, by whoever reads it. */
   private async reconcile(store: JobStore, record: JobRecord): Promise<JobRecord> {
     if (isTerminal(record.status) || !record.runner) return record;
-    if (isAlive(record.runner.pid, record.runner.start_ticks)) return record;
+    if (backendOf(record).alive(record.runner)) return record;
     const latest = await store.read(record.id); // the runner may have finished since the first read
     if (isTerminal(latest.status)) return latest;
-    const orphan = latest.worker;
-    if (orphan?.pid && isAlive(orphan.pid, orphan.start_ticks)) killTree(orphan.pid);
+    backendOf(latest).reap(latest);
     const kept = latest.status === "working" ? ` (partial work is in ${latest.worktree})` : "";
     const tail = await runnerLogTail(store, latest.id);
     return this.markEnded(
@@ -307,5 +308,5 @@ function sleep(ms: number): Promise<void> {
 
 /** Whether the job's runner process is still the one that claimed it. */
 export function runnerAlive(record: ListedJob): boolean {
-  return !isUnreadable(record) && record.runner !== undefined && isAlive(record.runner.pid, record.runner.start_ticks);
+  return !isUnreadable(record) && record.runner !== undefined && backendOf(record).alive(record.runner);
 }

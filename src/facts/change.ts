@@ -23,8 +23,8 @@ export interface ChangedFile {
   escapingLinks?: string[];
   /** Added lines of text files, for the secrets rules. */
   addedLines?: { line: number; text: string }[];
-  /** package.json only, from `packageDepsChanged`; undefined counts as changed. */
-  manifestDepsChanged?: boolean;
+  /** package.json only: its text before and after; a side is missing when added, deleted or unreadable. */
+  manifestText?: { before?: string; after?: string };
 }
 
 export interface CheckOutcome {
@@ -42,4 +42,12 @@ export interface ChangeSummary {
   top: string[];
   /** How many changed files `top` leaves out. */
   more: number;
+}
+
+/** A file of the worker's kept out of the commit: it holds the key, is over a size limit, or is a nested repository. */
+export interface Withheld {
+  path: string;
+  why: "secret" | "size" | "total" | "repository";
+  /** The file's size, for a file withheld for its size. */
+  bytes?: number;
 }

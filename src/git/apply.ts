@@ -6,6 +6,7 @@ import { identityEnv, messageArgs, userIdentity, type CommitMessage } from "./co
 import { occupiedPaths, readHostCheckout, uncommittedWork } from "./host.js";
 import { moveHost, writeWorkingTree } from "./host-update.js";
 import { jobCommits, mergeChange, mergeCommits, short } from "./merge.js";
+import { parseNameStatus, parseWorktreeList } from "./parse.js";
 import { gitList, resolveAll } from "./raw.js";
 import { gitWithoutHooks } from "./repo.js";
 import { removeWorktree } from "./worktree.js";
@@ -83,8 +84,7 @@ async function treeChange(root: string, from: string, to: string): Promise<TreeC
   // Renames come as a deletion and an addition: both paths are written, and both must be free.
   const entries = await gitList(root, ["diff-tree", "-r", "-z", "--no-renames", "--name-status", from, to]);
   const change: TreeChange = { files: [], added: [], deleted: new Set() };
-  for (let i = 0; i + 1 < entries.length; i += 2) {
-    const [status, path] = [entries[i], entries[i + 1] as string];
+  for (const { status, path } of parseNameStatus(entries)) {
     change.files.push(path);
     if (status === "A") change.added.push(path);
     if (status === "D") change.deleted.add(path);
@@ -116,12 +116,8 @@ async function commitTree(root: string, tree: string, parents: string[], message
 
 /** The checkout that has `ref` checked out, if any. */
 async function checkoutHolding(root: string, ref: string): Promise<string | undefined> {
-  let path: string | undefined;
-  for (const line of await gitList(root, ["worktree", "list", "--porcelain", "-z"])) {
-    if (line.startsWith("worktree ")) path = line.slice("worktree ".length);
-    if (line === `branch ${ref}`) return path;
-  }
-  return undefined;
+  const checkouts = parseWorktreeList(await gitList(root, ["worktree", "list", "--porcelain", "-z"]));
+  return checkouts.find((checkout) => checkout.branch === ref)?.path;
 }
 
 function listed(paths: string[]): string {

@@ -3,6 +3,7 @@
 // named by its git dir explicitly, so nothing the worker wrote in the worktree decides which
 // repository or branch git writes to.
 import { execa } from "execa";
+import { nulEntries, parseIdent } from "./parse.js";
 import { firstLine, gitRun } from "./raw.js";
 
 export interface CommitMessage {
@@ -33,7 +34,7 @@ async function inWorktree(place: WorktreePlace, args: string[], env: Record<stri
 /** Paths the worker added or changed (not deleted), which the commit would store as new objects. */
 export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
   const out = await inWorktree(place, ["ls-files", "-z", "--others", "--modified", "--exclude-standard"]);
-  return [...new Set(out.split("\0").filter(Boolean))];
+  return [...new Set(nulEntries(out))];
 }
 
 /**
@@ -79,9 +80,9 @@ export function identityEnv(author: Identity | undefined, committer: Identity): 
  */
 export async function userIdentity(dir: string): Promise<Identity> {
   const ident = await execa("git", ["var", "GIT_COMMITTER_IDENT"], { cwd: dir, reject: false, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
-  const match = /^(.*?) <([^>]*)> \d+ [+-]\d{4}$/.exec(ident.stdout.trim());
+  const identity = parseIdent(ident.stdout);
   // git var invents "root <root@host>" when nothing is configured; only a configured email counts.
   const configured = await execa("git", ["config", "user.email"], { cwd: dir, reject: false, stdin: "ignore" });
-  if (ident.exitCode !== 0 || !match || !configured.stdout.trim()) return codeWorkerIdentity;
-  return { name: match[1]!, email: match[2]! };
+  if (ident.exitCode !== 0 || !identity || !configured.stdout.trim()) return codeWorkerIdentity;
+  return identity;
 }

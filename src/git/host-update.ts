@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { dir } from "tmp-promise";
 import { UserError } from "../errors.js";
 import { short } from "./merge.js";
+import { quotedPaths } from "./parse.js";
 import { firstLine, gitRun } from "./raw.js";
 
 /**
@@ -57,7 +58,7 @@ async function runOrRefuse(root: string, args: string[], env: Record<string, str
   if (run.stderr.includes("index.lock")) {
     throw new UserError("another git command is using the host's index (index.lock exists); let it finish, then apply again");
   }
-  const paths = [...run.stderr.matchAll(/'([^']+)'/g)].map((match) => match[1]);
+  const paths = quotedPaths(run.stderr);
   const where = paths.length > 0 ? ` in ${paths.slice(0, 5).join(", ")}` : "";
   throw new UserError(`git refused to update the host's files${where} (${firstLine(run.stderr)}); commit or stash them, then apply again`);
 }

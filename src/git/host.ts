@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
+import { parseStatusV2, type UncommittedWork } from "./parse.js";
 import { gitList } from "./raw.js";
 import { git } from "./repo.js";
 
@@ -34,29 +35,9 @@ export async function readHostCheckout(root: string): Promise<HostCheckout> {
   return { gitDir, branch: branch || undefined, unfinished };
 }
 
-export interface UncommittedWork {
-  /** Tracked paths whose index or working tree differs from HEAD. */
-  changed: Set<string>;
-  /** Paths with unresolved conflicts in the index. */
-  unmerged: string[];
-}
-
 export async function uncommittedWork(root: string): Promise<UncommittedWork> {
   // Untracked files are left out (costly in big trees); the paths an apply adds are checked on disk instead.
-  const entries = await gitList(root, ["status", "--porcelain=v2", "-z", "--untracked-files=no", "--no-renames"]);
-  const work: UncommittedWork = { changed: new Set(), unmerged: [] };
-  for (const entry of entries) {
-    // "1 XY sub mH mI mW hH hI path" for a changed entry, "u XY sub m1 m2 m3 mW h1 h2 h3 path" for an unmerged one
-    if (entry.startsWith("1 ")) work.changed.add(fieldsAfter(entry, 8));
-    else if (entry.startsWith("u ")) work.unmerged.push(fieldsAfter(entry, 10));
-  }
-  return work;
-}
-
-function fieldsAfter(entry: string, count: number): string {
-  let start = 0;
-  for (let i = 0; i < count; i++) start = entry.indexOf(" ", start) + 1;
-  return entry.slice(start);
+  return parseStatusV2(await gitList(root, ["status", "--porcelain=v2", "-z", "--untracked-files=no", "--no-renames"]));
 }
 
 /**

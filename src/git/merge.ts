@@ -2,6 +2,7 @@
 // `git merge-tree --write-tree`: it writes objects only, never a checkout, index or working tree,
 // so it is cheap to recompute whenever the host's HEAD or the job's branch moves.
 import { UserError } from "../errors.js";
+import { parseMergeTree, type MergeResult } from "./parse.js";
 import { firstLine, gitRun, resolveAll } from "./raw.js";
 import { gitWithoutHooks } from "./repo.js";
 
@@ -21,11 +22,6 @@ export interface MergeInputs {
   /** The host's HEAD commit; undefined while the host's branch has no commits. */
   hostHead: string | undefined;
   branchHead: string;
-}
-
-export interface MergeResult {
-  tree: string;
-  conflicts: string[];
 }
 
 /** The commits a status or an apply starts from. */
@@ -91,13 +87,6 @@ export async function mergeCommits(root: string, ours: string, theirs: string): 
   const run = await gitRun(root, ["merge-tree", "--write-tree", "--name-only", "-z", "--no-messages", ours, theirs]);
   if (run.exitCode !== 0 && run.exitCode !== 1) throw new Error(`git merge-tree failed: ${firstLine(run.stderr)}`);
   return parseMergeTree(run.stdout);
-}
-
-/** With --name-only -z --no-messages the output is the tree, then each conflicted path, all NUL-terminated. */
-export function parseMergeTree(stdout: string): MergeResult {
-  const [tree, ...conflicts] = stdout.split("\0").slice(0, -1);
-  if (!tree) throw new Error(`git merge-tree printed no tree: ${JSON.stringify(stdout.slice(0, 100))}`);
-  return { tree, conflicts };
 }
 
 function missingBranch(branch: string): UserError {

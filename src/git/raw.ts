@@ -3,6 +3,7 @@
 // answer, not a failure). Every git runs hardened (safe.ts): no hooks, no config or driver from
 // outside the repository's own config.
 import { execa } from "execa";
+import { nulEntries, parseObjectIds } from "./parse.js";
 import { gitEnv, gitSafetyArgs } from "./safe.js";
 
 export interface GitRun {
@@ -33,7 +34,7 @@ export async function gitRun(dir: string, args: string[], { env = {}, input }: G
 export async function gitList(dir: string, args: string[]): Promise<string[]> {
   const run = await gitRun(dir, args);
   if (run.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(run.stderr)}`);
-  return run.stdout.split("\0").slice(0, -1);
+  return nulEntries(run.stdout);
 }
 
 /**
@@ -45,7 +46,7 @@ export async function resolveAll(dir: string, revisions: string[]): Promise<(str
   const run = await gitRun(dir, ["cat-file", "--batch-check=%(objectname)"], { input: revisions.map((r) => `${r}\n`).join("") });
   if (run.exitCode !== 0) throw new Error(`git cat-file failed: ${firstLine(run.stderr)}`);
   // Each answer is an object id, or "<revision> missing" (or "ambiguous").
-  return run.stdout.split("\n").slice(0, revisions.length).map((line) => (/^[0-9a-f]{40,64}$/.test(line) ? line : undefined));
+  return parseObjectIds(run.stdout, revisions.length);
 }
 
 export function firstLine(text: string): string {

@@ -4,6 +4,7 @@
 // config or attributes file that git would execute in the runner, outside any sandbox.
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parseGitdirPointer } from "./parse.js";
 
 /** The environment of every git code-worker runs: nothing of the caller's but PATH and LANG. */
 export function gitEnv(): Record<string, string> {
@@ -86,7 +87,7 @@ function configFile(dir: string): string | undefined {
   let gitDir: string;
   if (stat?.isDirectory()) gitDir = dotGit;
   else if (stat?.isFile()) {
-    const pointer = /^gitdir:\s*(.+)$/m.exec(safeRead(dotGit))?.[1]?.trim();
+    const pointer = parseGitdirPointer(safeRead(dotGit));
     if (!pointer) return undefined;
     gitDir = resolve(dir, pointer);
   } else if (statSync(join(dir, "HEAD"), { throwIfNoEntry: false })) gitDir = dir;

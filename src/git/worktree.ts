@@ -5,6 +5,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import type { WorktreePlace } from "./commit.js";
+import { parseGitdirPointer } from "./parse.js";
 import { git, gitWithoutHooks } from "./repo.js";
 
 /**
@@ -21,7 +22,7 @@ export async function addWorktree(root: string, path: string, branch: string, ba
   } finally {
     await release();
   }
-  const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(resolve(path, ".git"), "utf8"))?.[1]?.trim();
+  const pointer = parseGitdirPointer(await readFile(resolve(path, ".git"), "utf8"));
   if (!pointer) throw new Error(`git worktree add left no gitdir pointer in ${path}/.git`);
   return { worktree: path, gitDir: resolve(path, pointer) };
 }

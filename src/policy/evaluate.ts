@@ -4,7 +4,8 @@
 import type { ChangedFile, CheckOutcome } from "../facts/change.js";
 import type { EffectivePolicy, EffectiveRule } from "./layering.js";
 import { pathMatcher } from "./paths.js";
-import { pathEvents, ruleFinding, type Finding } from "./rules.js";
+import { pathEvents } from "./path-events.js";
+import { ruleEntry, type Finding, type RuleContext } from "./rule-types/index.js";
 import { formatSeconds } from "./sizes.js";
 import { TimeLimitError, timeLimiter } from "./time-limit.js";
 
@@ -45,11 +46,12 @@ export function evaluatePolicy(
   const withinLimit = timeLimiter();
   const budget = options.ruleBudgetMs ?? 5000;
   const fired: FiredRule[] = [];
+  const context: RuleContext = { files, checks, configuredChecks: Object.keys(policy.checks) };
   for (const rule of policy.rules) {
     const fire = (verdict: FiredRule["verdict"], reason: string | undefined, finding: Finding) =>
       fired.push({ rule: rule.id, type: rule.type, verdict, reason: reasonLine(rule.id, reason, finding), paths: finding.paths });
     try {
-      const finding = withinLimit(budget, () => ruleFinding(rule, files, checks, policy));
+      const finding = withinLimit(budget, () => ruleEntry(rule.type).find(rule.params, context));
       if (finding) fire(rule.verdict, rule.reason, finding);
     } catch (error) {
       fire("review", undefined, { text: failureText(rule, error, budget), items: [], paths: [] });

@@ -2,8 +2,9 @@
 // scalars and lists replace, "off" removes an entry, and worker.deny is the union of every layer
 // (Claude Code merges its settings layers' rule lists the same way, and deny wins).
 import { createHash } from "node:crypto";
-import { ruleDocs, type RuleInput, type RuleType } from "./schema.js";
 import type { RuleVerdict } from "./fields.js";
+import { ruleEntry, type RuleType } from "./rule-types/index.js";
+import type { RuleInput } from "./schema.js";
 import { durationSeconds } from "./sizes.js";
 import type { Entry, Inherited, Layer } from "./validate.js";
 
@@ -131,13 +132,13 @@ export function effectivePolicy(merged: Merged, labels: string[]): EffectivePoli
 
 function effectiveRule(id: string, type: RuleType, body: Entry): EffectiveRule {
   const { verdict, reason, ...params } = body;
-  const defaults: Entry = type === "checks-ran" ? { min: 1 } : type === "secrets" ? { detectors: "all" } : {};
+  const entry = ruleEntry(type);
   return {
     id,
     type,
-    verdict: (verdict as RuleVerdict | undefined) ?? ruleDocs[type].verdict,
+    verdict: (verdict as RuleVerdict | undefined) ?? entry.verdict,
     ...(reason === undefined ? {} : { reason: reason as string }),
-    params: { ...defaults, ...params },
+    params: { ...entry.defaults, ...params },
   } as EffectiveRule;
 }
 

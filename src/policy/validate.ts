@@ -4,7 +4,8 @@ import type { z } from "zod";
 import { idPattern } from "./fields.js";
 import { pathMatcher } from "./paths.js";
 import { describeValue, didYouMean, fromIssue, type KeyPath, type Problem } from "./problems.js";
-import { checkSchema, layerSchema, oneOfRequired, presetRefPattern, ruleSchemas, ruleTypes, setupSchema, type RuleType } from "./schema.js";
+import { ruleEntry, ruleTypes, type RuleType } from "./rule-types/index.js";
+import { checkSchema, layerSchema, presetRefPattern, ruleSchemas, setupSchema } from "./schema.js";
 import { durationSeconds, hostCommandCapS } from "./sizes.js";
 
 export type Entry = Record<string, unknown>;
@@ -98,7 +99,7 @@ function validateRule(id: string, raw: unknown, kind: LayerKind, inherited: Inhe
     parsed.error.issues.forEach((issue) => problems.push(...fromIssue(issue, path, raw)));
     return undefined;
   }
-  const needOne = oneOfRequired[type];
+  const needOne = ruleEntry(type).oneOf;
   if (!below && needOne && !needOne.some((key) => raw[key] !== undefined)) {
     problems.push({ code: "REQUIRED", path, message: `needs at least one of ${needOne.map((k) => `"${k}"`).join(", ")}` });
     return undefined;

@@ -2,10 +2,11 @@
 // job alone, the uid its processes run as when the runner is root, and the OS confinement every one
 // of them gets. Nothing of another job, present or future, is inside it: the confinement is built
 // from nothing up, so what it does not name is not there.
-import { lchown, lstat, mkdir, readdir } from "node:fs/promises";
+import { lchown, lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { jobUid, type Confinement } from "../os/confine.js";
 import type { JobRecord } from "../store/record.js";
+import { redactFiles, type SecretScanner } from "../secret/redact.js";
 import type { HomeLayout } from "../store/home.js";
 import { JobStore } from "../store/store.js";
 
@@ -46,7 +47,7 @@ export async function createRuntime(home: HomeLayout, id: string, asRoot = proce
  * the worktree's .git pointer read-only, the worker binary's directory; CODE_WORKER_HOME and the
  * key file hidden wherever they would otherwise show.
  */
-export function jobConfinement(job: JobRecord, runtime: Runtime, extraReadable: string[], keyFile: string | undefined): Omit<Confinement, "cwd" | "network" | "writable" | "tmp"> {
+export function jobConfinement(job: Readonly<JobRecord>, runtime: Runtime, extraReadable: string[], keyFile: string | undefined): Omit<Confinement, "cwd" | "network" | "writable" | "tmp"> {
   const worktrees = join(job.repo.common_dir, "worktrees");
   return {
     readable: [job.repo.common_dir, join(worktrees, job.id), join(job.worktree, ".git"), ...extraReadable],
@@ -63,4 +64,15 @@ export async function chownTree(path: string, uid: number, gid: number): Promise
   if (stat.uid !== uid || stat.gid !== gid) await lchown(path, uid, gid);
   if (!stat.isDirectory()) return;
   for (const name of await readdir(path)) await chownTree(join(path, name), uid, gid);
+}
+
+/**
+ * What the job's processes left in their private dirs: temp files go, and whatever stays (the
+ * session, caches a later round may want) is redacted like every other output.
+ */
+export async function tidyRuntime(runtime: Runtime, scanner: SecretScanner): Promise<void> {
+  for (const tmp of [runtime.worker.tmp, runtime.commands.tmp]) {
+    for (const entry of await readdir(tmp).catch(() => [] as string[])) await rm(join(tmp, entry), { recursive: true, force: true });
+  }
+  await redactFiles(runtime.dir, scanner).catch(() => undefined);
 }

@@ -12,13 +12,7 @@ import type { EffectivePolicy } from "../policy/layering.js";
 import { pathMatcher } from "../policy/paths.js";
 import { sizeBytes } from "../policy/sizes.js";
 import type { SecretScanner } from "../secret/redact.js";
-
-export interface Withheld {
-  path: string;
-  why: "secret" | "size" | "total" | "repository";
-  /** The file's size, for a file withheld for its size. */
-  bytes?: number;
-}
+import type { Withheld } from "../facts/change.js";
 
 /** The worker's pending files to keep out of the commit; `placed` (what setup put there) is not the worker's. */
 export async function filesToWithhold(place: WorktreePlace, policy: EffectivePolicy, scanner: SecretScanner, placed: string[] = []): Promise<Withheld[]> {

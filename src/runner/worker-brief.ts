@@ -19,7 +19,7 @@ export function workerAllowRules(policyAllow: string[] | undefined): string[] {
 export const denyRules = ["Bash(git push:*)", "Bash(git remote:*)", "Bash(git config:*)", "WebFetch", "WebSearch"];
 
 /** The system prompt's addition: where the worker is, what it may do, and how its work is judged. */
-export function instructions(job: JobRecord, checks: Record<string, { run: string | string[] }>): string {
+export function instructions(job: Readonly<JobRecord>, checks: Record<string, { run: string | string[] }>): string {
   const names = Object.entries(checks).map(([name, check]) => `${name} (${typeof check.run === "string" ? check.run : check.run.join(" ")})`);
   return [
     `You are a code-worker job in a git worktree (branch ${job.branch}).`,

@@ -12,7 +12,7 @@ import { runPolicyCommand, type CommandPlace } from "../checks/run-command.js";
 import type { JobRecord } from "../store/record.js";
 
 export interface PrepContext {
-  job: JobRecord;
+  job: Readonly<JobRecord>;
   policy: EffectivePolicy;
   /** .worktreeinclude at the base commit, if the repository has one. */
   worktreeInclude?: string;

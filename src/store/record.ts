@@ -1,10 +1,9 @@
 // The job record (job.json): the one source of truth about a job, shared by runner and control plane.
 import type { Tier } from "../config.js";
-import type { ChangeSummary, CheckOutcome } from "../facts/change.js";
+import type { ChangeSummary, CheckOutcome, Withheld } from "../facts/change.js";
 import type { FiredRule, PolicyVerdict } from "../policy/evaluate.js";
 import type { ApplyMode } from "../git/apply.js";
 import type { MergeStatus } from "../git/merge.js";
-import type { Withheld } from "../runner/withhold.js";
 
 export const activeStates = ["queued", "preparing", "working", "checking", "reviewing"] as const;
 /** A job's runner has finished in any of these; a done job is then applied or discarded by the host. */
@@ -70,7 +69,8 @@ export interface JobRecord {
   created_at: string;
   started_at?: string;
   ended_at?: string;
-  runner?: { pid: number; start_ticks?: number; heartbeat_at: string };
+  /** The runner's claim on the job: which backend runs it (local when absent) and its process. */
+  runner?: { backend?: string; pid: number; start_ticks?: number; heartbeat_at: string };
   worker?: {
     /** The Claude Code process, so a job whose runner died can have its orphaned worker stopped. */
     pid?: number;
@@ -105,7 +105,13 @@ export interface JobRecord {
   withheld?: Withheld[];
   /** The job branch's head once the runner has committed the worker's change. */
   head_commit?: string;
+  /** Milliseconds each phase of the runner took, in the order they ran. */
+  timings?: Partial<Record<Phase, number>>;
 }
+
+/** The runner's phases, as `timings` names them: from the job's creation to its merge status. */
+export const phases = ["runner_start", "queue", "policy", "worktree", "setup", "worker", "commit", "checks", "verdict", "merge"] as const;
+export type Phase = (typeof phases)[number];
 
 /** How often a living runner rewrites its record: the control plane judges staleness by it. */
 export const heartbeatMs = 3000;

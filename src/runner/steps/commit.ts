@@ -1,0 +1,37 @@
+// Step 4: whatever the worker changed is committed on the job branch, finished or not: nothing is
+// thrown away unasked, but a file over the size limit or holding the key is withheld (it never
+// becomes an object), and what setup placed in the worktree is never part of the change.
+import { commitAll } from "../../git/commit.js";
+import { changeSummary } from "../../git/diffstat.js";
+import { git } from "../../git/repo.js";
+import type { EffectivePolicy } from "../../policy/layering.js";
+import type { SecretScanner } from "../../secret/redact.js";
+import type { JobRecord } from "../../store/record.js";
+import { oneLine } from "../../text.js";
+import type { StopCause } from "../stopper.js";
+import { filesToWithhold } from "../withhold.js";
+import type { Prepared } from "./prepare.js";
+
+export type Committed = Required<Pick<JobRecord, "head_commit" | "changes">> & Pick<JobRecord, "withheld">;
+
+export interface CommitInput {
+  job: Readonly<JobRecord>;
+  policy: EffectivePolicy;
+  prepared: Prepared;
+  scanner: SecretScanner;
+  /** The worker's final message, if it gave one. */
+  summary?: string;
+  /** Why the work is partial: the stop, or "failed" for a worker that ended without a result. */
+  partial?: StopCause["kind"] | "failed";
+}
+
+export async function commitWork({ job, policy, prepared, scanner, summary, partial }: CommitInput): Promise<Committed> {
+  const subject = partial
+    ? `${job.task_label}: partial work (${partial === "cancel" ? "cancelled" : partial})`
+    : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
+  const withheld = await filesToWithhold(prepared.place, policy, scanner, prepared.placed);
+  const message = { subject: scanner.redact(subject), body: summary && scanner.redact(summary), trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label } };
+  const head = (await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)])) ?? (await git(job.repo.root).revparse([job.branch]));
+  const changes = await changeSummary(job.repo.root, job.base.commit, head);
+  return { head_commit: head, changes, ...(withheld.length ? { withheld } : {}) };
+}

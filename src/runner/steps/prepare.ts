@@ -1,0 +1,82 @@
+// Step 2: the worktree on its branch, the job's private runtime dirs and the setup the policy asks
+// for: everything the worker needs before it starts.
+import { realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { CommandPlace } from "../../checks/run-command.js";
+import type { Config } from "../../config.js";
+import { userIdentity, type Identity, type WorktreePlace } from "../../git/commit.js";
+import { addWorktree } from "../../git/worktree.js";
+import type { Confinement } from "../../os/confine.js";
+import type { EffectivePolicy } from "../../policy/layering.js";
+import type { Redact, SecretScanner } from "../../secret/redact.js";
+import { HomeLayout } from "../../store/home.js";
+import { now, type JobRecord } from "../../store/record.js";
+import type { JobStore } from "../../store/store.js";
+import { chownTree, createRuntime, jobConfinement, tidyRuntime, type Runtime } from "../runtime.js";
+import { prepareWorktree } from "../worktree-prep.js";
+
+/** What preparing a job settles for the steps after it. */
+export interface Prepared {
+  bin: string;
+  runtime: Runtime;
+  place: WorktreePlace;
+  /** Who commits on the job branch: the person's own identity, read before any worker ran. */
+  committer: Identity;
+  /** What every process of the job sees; undefined with the sandbox off. */
+  confinement?: Omit<Confinement, "cwd" | "network" | "writable" | "tmp">;
+  /** Where setup and check commands run. */
+  commands: Omit<CommandPlace, "network" | "logDir">;
+  /** What setup copied or linked into the worktree: never committed. */
+  placed: string[];
+}
+
+export interface PrepareInput {
+  store: JobStore;
+  job: Readonly<JobRecord>;
+  policy: EffectivePolicy;
+  worktreeInclude?: string;
+  bin: string;
+  keySource: Config["keySource"];
+  scanner: SecretScanner;
+  redact: Redact;
+  signal: AbortSignal;
+  /** Registers what must be undone however the job ends; runs in the runner's `finally`. */
+  defer: (cleanup: () => Promise<void>) => void;
+  /** Times one part of the step. */
+  time: <T>(phase: "worktree" | "setup", part: () => Promise<T>) => Promise<T>;
+}
+
+export async function prepare(input: PrepareInput): Promise<Prepared> {
+  const { store, job, policy, bin, time } = input;
+  const committer = await userIdentity(job.repo.root);
+  const runtime = await createRuntime(new HomeLayout(job.settings.home), job.id);
+  input.defer(() => tidyRuntime(runtime, input.scanner));
+  // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
+  input.defer(async () => {
+    if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
+  });
+  const place = await time("worktree", () => addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")));
+  const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
+  // A linked directory is the host's own: the job sees it read-only, through its link.
+  const linked = policy.worktree.link.map((path) => join(job.repo.root, path));
+  const confinement = job.settings.sandbox ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linked], keyFile) : undefined;
+  const commands: Prepared["commands"] = {
+    worktree: job.worktree,
+    home: runtime.commands.home,
+    confinement: confinement && { ...confinement, writable: [job.worktree, runtime.commands.home], tmp: runtime.commands.tmp },
+    redact: input.redact,
+    signal: input.signal,
+  };
+  const handOver = async () => {
+    if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
+  };
+  const setupPlace = { ...commands, logDir: join(store.dir(job.id), "setup") };
+  const prep = await time("setup", () => prepareWorktree({ job, policy, worktreeInclude: input.worktreeInclude, place: setupPlace, handOver }));
+  console.error(`${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`); // to runner.log
+  return { bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
+}
+
+/** The worker binary's directory, and its real one when it is reached through a link. */
+function binaryDirs(bin: string): string[] {
+  return [...new Set([dirname(bin), dirname(realpathSync(bin))])];
+}

@@ -1,0 +1,36 @@
+// Step 6: the verdict over the committed change and the checks, written into the commit's
+// trailers too, and the merge status against the host's HEAD as it is now.
+import type { ChangedFile, CheckOutcome } from "../../facts/change.js";
+import { addTrailers } from "../../git/commit.js";
+import { mergeStatus } from "../../git/merge.js";
+import { evaluatePolicy } from "../../policy/evaluate.js";
+import type { EffectivePolicy } from "../../policy/layering.js";
+import type { JobRecord } from "../../store/record.js";
+import type { Withheld } from "../../facts/change.js";
+import { withWithheldJudged } from "../withhold.js";
+import type { Prepared } from "./prepare.js";
+
+export interface ReviewInput {
+  job: Readonly<JobRecord>;
+  policy: EffectivePolicy;
+  prepared: Prepared;
+  head: string;
+  files: ChangedFile[];
+  checks: CheckOutcome[];
+  withheld: Withheld[];
+}
+
+export type Reviewed = Required<Pick<JobRecord, "verdict" | "head_commit">>;
+
+export async function review({ job, policy, prepared, head, files, checks, withheld }: ReviewInput): Promise<Reviewed> {
+  const judged = evaluatePolicy(policy, files, checks);
+  const { verdict, fired } = withWithheldJudged(judged.verdict, judged.fired, withheld);
+  const signed = head === job.base.commit ? head : await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
+  return { verdict: { ...verdict, fired }, head_commit: signed };
+}
+
+/** Step 7: whether the branch merges into the host's HEAD, computed without touching a checkout. */
+export async function mergeFacts(job: Readonly<JobRecord>, head: string): Promise<Required<Pick<JobRecord, "merge">>> {
+  const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);
+  return { merge: { ...merge, branch_head: head } };
+}
