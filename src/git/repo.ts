@@ -67,12 +67,3 @@ export async function reachableFromOwnRefs(root: string, commit: string, exclude
   if (run.exitCode !== 0) throw new Error(`git rev-list failed: ${firstLine(run.stderr)}`);
   return run.stdout.trim() === "";
 }
-
-/** Paths of every checkout of the repository (the host's and every linked worktree). */
-export async function worktreePaths(root: string): Promise<string[]> {
-  const out = await git(root).raw(["worktree", "list", "--porcelain"]);
-  return out
-    .split("\n")
-    .filter((line) => line.startsWith("worktree "))
-    .map((line) => line.slice("worktree ".length));
-}
