@@ -2,6 +2,12 @@
 
 /** Whitespace folded to single spaces and the text cut at `max` characters, with an ellipsis. */
 export function oneLine(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  return cutChars(text.replace(/\s+/g, " ").trim(), max);
+}
+
+/** The text cut to at most `max` characters, the last an ellipsis; by code point, so no emoji is split in two. */
+export function cutChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }

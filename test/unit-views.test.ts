@@ -93,8 +93,8 @@ test("past the lists, the summary and then the error are shortened, to a sentenc
   assert.deepEqual([tiny.worker!.summary!.length, tiny.error!.length], [30, 37], "an impossible budget still leaves a sentence start");
 });
 
-// Lists of long entries are cut to one entry, never shortened: four lists of 70-character entries
-// beside a 37-character id overflow 1 KB (1074 bytes), so these entries are 40 characters.
+// Lists of long entries are cut to one entry, then that entry is shortened: four lists of
+// 70-character entries beside a 37-character id would overflow 1 KB with their entries whole.
 test("every result fits 1 KB and every list line 160 bytes, however big the record", () => {
   const huge = doneJob({
     id: `${"l".repeat(32)}-k7m2`,
@@ -102,11 +102,11 @@ test("every result fits 1 KB and every list line 160 bytes, however big the reco
     branch: `code-worker/${"l".repeat(32)}-k7m2`,
     error: "é".repeat(5000),
     worker: { turns: 999, summary: "🙂".repeat(5000) },
-    changes: { files: 10_000, insertions: 1e9, deletions: 1e9, top: long(5, "📁", 30), more: 9995 },
-    checks: { passed: 0, failed: 50, failed_names: long(50, "check", 30), results: [] },
-    verdict: { verdict: "reject", reasons: long(5, "reason", 30), more: 20, fired: [] },
+    changes: { files: 10_000, insertions: 1e9, deletions: 1e9, top: long(5, "📁", 60), more: 9995 },
+    checks: { passed: 0, failed: 50, failed_names: long(50, "check", 60), results: [] },
+    verdict: { verdict: "reject", reasons: long(5, "reason", 60), more: 20, fired: [] },
     policy_unused: ".code-worker/policy.yaml",
-    merge: { status: "conflicts", conflicts: { paths: long(5, "path", 30), count: 400 }, base: "aaaaaaa", host_head: "bbbbbbb", host_head_full: "", branch_head: "" },
+    merge: { status: "conflicts", conflicts: { paths: long(5, "path", 60), count: 400 }, base: "aaaaaaa", host_head: "bbbbbbb", host_head_full: "", branch_head: "" },
   });
   for (const status of ["done", "failed", "cancelled", "timed_out", "lost", "applied", "discarded"] as const) {
     const job = { ...huge, status };

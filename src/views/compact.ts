@@ -3,7 +3,7 @@
 import { isTerminal, type JobRecord } from "../store/record.js";
 import { liveness, nextPollS, type Liveness } from "../control/liveness.js";
 import { isUnreadable, type ListedJob, type UnreadableJob } from "../store/store.js";
-import { oneLine } from "../text.js";
+import { cutChars, oneLine } from "../text.js";
 
 export const resultBudget = 1024;
 export const listLineBudget = 160;
@@ -126,9 +126,9 @@ export function fit(view: CompactResult, budget: number): CompactResult {
   }
   while (size() > budget && view.checks && view.checks.failed_names.length > 1) view.checks.failed_names.pop();
   while (size() > budget && view.merge?.conflicts && view.merge.conflicts.paths.length > 1) view.merge.conflicts.paths.pop();
-  const shorten = (text: string | undefined, set: (t: string) => void) => {
-    while (text && size() > budget && text.length > 40) {
-      text = `${text.slice(0, Math.floor(text.length * 0.7))}…`;
+  const shorten = (text: string | undefined, set: (t: string) => void, floor = 40) => {
+    while (text && size() > budget && Array.from(text).length > floor) {
+      text = cutChars(text, Math.floor(Array.from(text).length * 0.7) + 1);
       set(text);
     }
   };
@@ -137,6 +137,13 @@ export function fit(view: CompactResult, budget: number): CompactResult {
     shorten(worker.summary, (t) => (worker.summary = t));
   }
   shorten(view.error, (t) => (view.error = t));
+  // Still over: the one entry each list kept is cut short too, then dropped (its count stays).
+  const lists = [view.changes?.top, view.policy?.reasons, view.checks?.failed_names, view.merge?.conflicts?.paths].filter((list) => list?.length) as string[][];
+  for (const list of lists) list.forEach((entry, i) => shorten(entry, (t) => (list[i] = t), 24));
+  for (const list of lists) {
+    if (size() <= budget) break;
+    list.length = 0;
+  }
   return view;
 }
 
