@@ -24,18 +24,23 @@ const next: Record<ActiveState, readonly JobState[]> = {
   preparing: ["working"],
   working: ["checking"],
   checking: ["reviewing"],
-  reviewing: ["done"],
+  // A reviewed round that failed its checks is followed by a fix or escalation round.
+  reviewing: ["done", "working"],
 };
 
 const hostSettled: readonly JobState[] = ["applied", "discarded"];
 
+/** Ended jobs a host may send a further instruction to (code_worker_continue_job). */
+export const continuableStates = ["done", "failed", "cancelled", "timed_out"] as const;
+
 /**
  * Refuses a move the life of a job does not allow: any active state may end early (but not as
- * done, applied or discarded); only a done job is applied; any other ended job may be discarded.
+ * done, applied or discarded); only a done job is applied; any other ended job may be discarded;
+ * a continued job is queued again.
  */
 export function assertTransition(id: string, from: JobState, to: JobState): void {
   const allowed = isTerminal(from)
-    ? (to === "applied" && from === "done") || (to === "discarded" && !hostSettled.includes(from))
+    ? (to === "applied" && from === "done") || (to === "discarded" && !hostSettled.includes(from)) || (to === "queued" && (continuableStates as readonly string[]).includes(from))
     : isTerminal(to) && to !== "done" && !hostSettled.includes(to)
       ? true
       : next[from].includes(to);
@@ -105,8 +110,41 @@ export interface JobRecord {
   withheld?: Withheld[];
   /** The job branch's head once the runner has committed the worker's change. */
   head_commit?: string;
-  /** Milliseconds each phase of the runner took, in the order they ran. */
+  /** Milliseconds each phase of the runner took, in the order they ran (the last round's when there were several). */
   timings?: Partial<Record<Phase, number>>;
+  /** Every round that ran, in order; the job-level facts above are the last round's, over the whole change from the base. */
+  rounds?: RoundFacts[];
+  /** A follow-up the host sent, waiting for its runner; its task is in rounds/<n>/task.md. */
+  pending_round?: { n: number; tier: Tier; model: string; label: string; requested_at: string };
+  /** The policy's round limits, settled when the job was first prepared. */
+  limits?: { max_rounds: number; fix_rounds: number; max_cost_usd?: number };
+  /** For an auto job started on fast: the think model it may escalate to. */
+  escalation?: { model: string; label: string };
+  /** What setup copied or linked into the worktree, never part of the change (a later round needs it too). */
+  placed?: string[];
+}
+
+/** Why a round ran: the task, a fix for failing checks, the host's follow-up, or the auto tier's escalation. */
+export type RoundKind = "first" | "fix" | "continue" | "escalate";
+
+export interface RoundFacts {
+  n: number;
+  kind: RoundKind;
+  tier: Tier;
+  model_label: string;
+  /** A new session, the previous one resumed, or a fresh one because the previous could not be (its file was gone). */
+  session: "new" | "resumed" | "fresh";
+  started_at: string;
+  ended_at?: string;
+  /** The job branch's head after this round. */
+  head_commit?: string;
+  checks?: { passed: number; failed: number; failed_names: string[] };
+  verdict?: PolicyVerdict["verdict"];
+  turns?: number;
+  cost_usd?: number;
+  usage?: { input_tokens: number; output_tokens: number };
+  /** How the round ended when it did not reach a verdict. */
+  ended?: TerminalState;
 }
 
 /** The runner's phases, as `timings` names them: from the job's creation to its merge status. */

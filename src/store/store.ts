@@ -44,12 +44,21 @@ export class JobStore {
     return join(this.dir(id), name);
   }
 
-  checksDir(id: string): string {
-    return join(this.dir(id), "checks");
+  /** Where one round's own files live (its task, events, check logs): the job's dir for round 1, rounds/<n>/ after. */
+  roundDir(id: string, round = 1): string {
+    return round <= 1 ? this.dir(id) : join(this.dir(id), "rounds", String(round));
   }
 
-  checkLog(id: string, check: string): string {
-    return join(this.checksDir(id), `${check}.log`);
+  roundFile(id: string, round: number, name: RoundFile): string {
+    return join(this.roundDir(id, round), name);
+  }
+
+  checksDir(id: string, round = 1): string {
+    return join(this.roundDir(id, round), "checks");
+  }
+
+  checkLog(id: string, check: string, round = 1): string {
+    return join(this.checksDir(id, round), `${check}.log`);
   }
 
   async create(record: JobRecord, task: string): Promise<void> {
@@ -126,4 +135,6 @@ function isRecordOf(value: unknown, id: string): value is JobRecord {
   return typeof record === "object" && record !== null && record.id === id && knownStates.includes(record.status as string) && typeof record.created_at === "string";
 }
 
-export type JobFile = "job.json" | "task.md" | "events.jsonl" | "events.1.jsonl" | "runner.log" | "cancel.json" | "worker-settings.json";
+export type JobFile = "job.json" | RoundFile | "runner.log" | "cancel.json" | "worker-settings.json";
+/** A round's own files: round 1's are the job's. */
+export type RoundFile = "task.md" | "events.jsonl" | "events.1.jsonl";
