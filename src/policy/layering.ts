@@ -36,6 +36,9 @@ export interface EffectivePolicy {
     deny: string[];
     max_turns?: number;
     timeout_s?: number;
+    max_rounds?: number;
+    fix_rounds?: number;
+    max_cost_usd?: number;
   };
   worktree: { copy: string[]; link: string[]; setup: Record<string, EffectiveSetup> };
   /** "builtin:strict>repo sha256:3f2a9c01b7de": the layers, and a hash of the merged policy. */

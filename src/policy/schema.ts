@@ -45,6 +45,9 @@ const workerSchema = strict({
   deny: z.array(toolRule).max(200).optional().describe("Added to every other layer's deny list."),
   max_turns: wholeNumber(1, 1000).optional(),
   timeout: duration.optional(),
+  max_rounds: wholeNumber(1, 50).optional().describe("Rounds a job may run in all (fix, follow-up, escalation); default 5."),
+  fix_rounds: wholeNumber(0, 10).optional().describe("Rounds the runner starts by itself to fix failing checks; default 1."),
+  max_cost_usd: z.number().positive().max(10_000).optional().describe("No further round once the job's rounds cost this much, as the provider reports it."),
 });
 
 const worktreeFields = {
