@@ -13,6 +13,7 @@ const run = (args: string[], cwd?: string) => execa("node", [cli, ...args], { cw
 
 const startUsage = "usage: code-worker start --task TEXT | --task-file F [--cwd DIR] [--label L] [--tier fast|think|auto] [--base REF] [--timeout S] [--wait]";
 const listUsage = "usage: code-worker list [--cwd DIR] [--status S] [--limit N]";
+const continueUsage = "usage: code-worker continue JOB --task TEXT | --task-file F [--tier fast|think|auto] [--wait]";
 
 test("a flag or argument the command does not take is one line with the command's usage, exit 2", async () => {
   const cases: [string[], string][] = [
@@ -30,6 +31,12 @@ test("a flag or argument the command does not take is one line with the command'
     [["wait"], "code-worker: missing JOB (usage: code-worker wait JOB [--timeout S])"],
     [["frob", "--x"], 'code-worker: unknown command "frob" (see code-worker --help)'],
     [["policy", "lint"], "code-worker: policy needs check or explain (see code-worker --help)"],
+    [["continue", "--task", "Also sort."], `code-worker: missing JOB (${continueUsage})`],
+    [["continue", "a-abcd", "--label", "x"], `code-worker: unknown option --label for continue (${continueUsage})`],
+    [["continue", "a-abcd"], "code-worker: say what to do with --task TEXT or --task-file F"],
+    [["continue", "a-abcd", "--task", "x", "--task-file", "t.md"], "code-worker: give --task or --task-file, not both"],
+    [["continue", "a-abcd", "--task", "x", "--tier", "fastest"], 'code-worker: --tier must be fast, think or auto, got "fastest"'],
+    [["logs", "a-abcd", "--round", "0"], 'code-worker: --round must be a whole number above 0, got "0"'],
   ];
   for (const [args, line] of cases) {
     const result = await run(args);

@@ -90,7 +90,7 @@ test("a ready environment passes every check and prints a config.toml block for 
   // The approvals are the README's, line for line.
   const readme = await readFile(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
   const approvals = blockLines.filter((line) => line.startsWith("[mcp_servers.code-worker.tools.") || line.startsWith("approval_mode"));
-  assert.equal(approvals.length, 10);
+  assert.equal(approvals.length, 12);
   for (let i = 0; i < approvals.length; i += 2) assert.ok(readme.includes(`${approvals[i]}\n${approvals[i + 1]}`), `README lacks ${approvals[i]}`);
 });
 

@@ -28,7 +28,7 @@ test("a job edits, runs the tests and ends done with its change committed on its
 
   assert.equal(job.status, "done", job.error);
   assert.deepEqual(job.changes, { files: 1, insertions: 1, deletions: 1, top: ["src/sum.js +1 -1"], more: 0 });
-  assert.equal(job.worker?.turns, 4);
+  assert.equal(job.worker?.turns, 5); // four answers; the final report's StructuredOutput call is a turn of its own
   assert.match(job.worker?.summary ?? "", /off-by-one/);
 
   // The branch holds exactly the fix, as one commit with the job's trailers.

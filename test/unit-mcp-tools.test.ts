@@ -62,6 +62,7 @@ test("tools/list is small, every tool says what it is for first, and annotations
   assert.deepEqual(byName, {
     code_worker_start_implementation: starts,
     code_worker_run_patch: starts,
+    code_worker_continue_job: starts,
     code_worker_get_job: reads,
     code_worker_wait_for_job: reads,
     code_worker_list_jobs: reads,
@@ -90,6 +91,10 @@ test("bad arguments get one line naming the field and its form", async () => {
     ["code_worker_cancel_job", { job_id: "fix-sum-k7m2", reason: "because" }, 'reason must be one of user_requested, obsolete, unsafe, got "because"'],
     ["code_worker_apply_job", { job_id: "fix-sum-k7m2", accept_review: "yes" }, 'accept_review must be true or false, got "yes"'],
     ["code_worker_list_jobs", { limit: [1, 2] }, "limit must be a whole number from 1 to 50, got [1,2]"],
+    ["code_worker_continue_job", { job_id: "fix-sum-k7m2" }, "task must be a string, got nothing"],
+    ["code_worker_continue_job", { job_id: "fix-sum-k7m2", task: "Also sort.", execution_tier: "fastest" }, 'execution_tier must be one of fast, think, auto, got "fastest"'],
+    ["code_worker_continue_job", { job_id: "fix-sum-k7m2", task: "Also sort.", tier: "fast" }, 'unknown argument "tier" (this tool takes job_id, task, execution_tier)'],
+    ["code_worker_get_details", { job_id: "fix-sum-k7m2", what: "events", round: 0 }, "round must be a whole number from 1 to 99, got 0"],
     // Within the schema's bound, so the engine refuses it; its echo is cut all the same.
     ["code_worker_get_job", { job_id: "b".repeat(60) }, `"${"b".repeat(40)}…" is not a job id (they look like orders-import-fix-k7m2)`],
   ];
@@ -114,6 +119,8 @@ test("what the engine refuses before any runner starts is one line too", async (
     [call("code_worker_get_job", { job_id: "nosuch-abcd" }), 'unknown job "nosuch-abcd" (list jobs to see their ids)'],
     [call("code_worker_get_job", { job_id: "../../etc/passwd" }), /is not a job id/],
     [call("code_worker_discard_job", { job_id: "nosuch-abcd" }), 'unknown job "nosuch-abcd" (list jobs to see their ids)'],
+    [call("code_worker_continue_job", { job_id: "nosuch-abcd", task: "Also sort." }), 'unknown job "nosuch-abcd" (list jobs to see their ids)'],
+    [call("code_worker_continue_job", { job_id: "nosuch-abcd", task: " \n " }), "task is empty; say what the worker should change next"],
   ];
   for (const [result, expected] of cases) {
     const text = errorText(await result);

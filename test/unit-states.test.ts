@@ -14,11 +14,15 @@ const allowed = new Set([
   "working→checking",
   "checking→reviewing",
   "reviewing→done",
+  // A round whose checks failed is followed by a fix or escalation round in the same runner.
+  "reviewing→working",
   // Any active state may end early, in any terminal state but done and the host's two.
   ...activeStates.flatMap((from) => ["failed", "cancelled", "timed_out", "lost"].map((to) => `${from}→${to}`)),
   "done→applied",
   // Every ended job may be discarded, except one the host has already settled.
   ...["done", "failed", "cancelled", "timed_out", "lost"].map((from) => `${from}→discarded`),
+  // A host's follow-up queues an ended job again (not a lost one, nor one the host settled).
+  ...["done", "failed", "cancelled", "timed_out"].map((from) => `${from}→queued`),
 ]);
 
 test("every from × to: the allowed moves pass, every other one is refused naming the job and both states", () => {
@@ -35,7 +39,7 @@ test("every from × to: the allowed moves pass, every other one is refused namin
     }
   }
   assert.equal(refused, 144 - allowed.size);
-  assert.equal(allowed.size, 5 + 5 * 4 + 1 + 5);
+  assert.equal(allowed.size, 6 + 5 * 4 + 1 + 5 + 4);
 });
 
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");

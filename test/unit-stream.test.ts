@@ -22,6 +22,7 @@ test("what a tool call is shown as: the command, the path relative to the worktr
     ["Write", { file_path: "notes/plan.md" }, "Write notes/plan.md"],
     ["Glob", { path: "/jobs/w1/src", pattern: "**/*.ts" }, "Glob src"],
     ["Grep", { pattern: "parseHeader" }, "Grep parseHeader"],
+    ["StructuredOutput", { summary: "Fixed it.", commands: [], files_changed: ["a.ts"] }, "final report"],
     ["TodoWrite", { todos: [] }, "TodoWrite"],
     ["Bash", {}, "Bash"],
   ];
@@ -68,6 +69,7 @@ test("a canned stream folds into turns, usage, running tools and the summary", (
   assert.deepEqual(fold.finish({ code: 0, stderr: "" }), {
     ok: true,
     summary: "Fixed the off-by-one.",
+    reportProblem: "it ended without calling StructuredOutput",
     turns: 3,
     usage: { input_tokens: 260, output_tokens: 65 },
     costUsd: 0.02,
@@ -110,4 +112,31 @@ test("no result event: the exit and stderr's last word say why", () => {
   assert.equal(exitDescription({ code: 130 }), "killed by SIGINT (exit code 130)");
   assert.equal(exitDescription({ code: 128 }), "exit code 128");
   assert.equal(exitDescription({ code: 2, signal: "SIGINT" }), "killed by SIGINT (exit code 2)");
+});
+
+test("the final report: from structured_output when it parses, else a one-line problem and the result's text", () => {
+  const report = { summary: " Fixed sum(). ", commands: [{ command: "node --test", outcome: "pass" }], files_changed: ["src/sum.js"] };
+  const cases: [string, object, object][] = [
+    ["a report", { result: JSON.stringify(report), structured_output: report }, { summary: "Fixed sum().", report }],
+    ["an empty report", { result: "{}", structured_output: { summary: "", commands: [], files_changed: [] } }, { summary: "", report: { summary: "", commands: [], files_changed: [] } }],
+    ["plain text, no StructuredOutput call", { result: " Done. " }, { summary: "Done.", reportProblem: "it ended without calling StructuredOutput" }],
+    ["structured_output null", { result: "Done.", structured_output: null }, { summary: "Done.", reportProblem: "it ended without calling StructuredOutput" }],
+    ["no text at all", {}, { summary: undefined, reportProblem: "it ended without calling StructuredOutput" }],
+    ["a wrong outcome", { result: "x", structured_output: { ...report, commands: [{ command: "npm test", outcome: "maybe" }] } }, { summary: "x", reportProblem: 'malformed: commands[0].outcome: Invalid option: expected one of "pass"|"fail"|"not_run"' }],
+    ["a missing key and a wrong type", { result: "x", structured_output: { summary: 5, commands: [] } }, { summary: "x", reportProblem: "malformed: summary: Invalid input: expected string, received number (+1 more)" }],
+    ["not an object", { result: "x", structured_output: "Fixed." }, { summary: "x", reportProblem: "malformed: Invalid input: expected object, received string" }],
+  ];
+  for (const [name, fields, expected] of cases) {
+    const fold = new StreamFold(cwd);
+    fold.push(result(fields));
+    const { summary, report: got, reportProblem } = fold.finish({ code: 0, stderr: "" });
+    assert.deepEqual({ summary, ...(got ? { report: got } : {}), ...(reportProblem ? { reportProblem } : {}) }, expected, name);
+  }
+});
+
+test("a run that failed carries no report and no report problem", () => {
+  const fold = new StreamFold(cwd);
+  fold.push(result({ subtype: "error_max_turns", is_error: true, structured_output: { summary: "half", commands: [], files_changed: [] } }));
+  const outcome = fold.finish({ code: 1, stderr: "" });
+  assert.deepEqual([outcome.ok, outcome.report, outcome.reportProblem], [false, undefined, undefined]);
 });

@@ -2,9 +2,12 @@
 // a record holds, the next step a host is told, and capText's cuts on character boundaries.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { JobRecord } from "../src/store/record.js";
+import type { CheckOutcome } from "../src/facts/change.js";
+import type { JobRecord, JobState, RoundFacts, RoundKind } from "../src/store/record.js";
 import type { UnreadableJob } from "../src/store/store.js";
-import { capText, compactResult, fit, jobView, listLine, listLineBudget, resultBudget, startView, type CompactResult } from "../src/views/compact.js";
+import { capText } from "../src/text.js";
+import { compactResult, fit, jobView, listLine, listLineBudget, progressLine, resultBudget, startView, type CompactResult } from "../src/views/compact.js";
+import { describeJob, roundLine, roundLines } from "../src/views/human.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 
@@ -151,4 +154,96 @@ test("capText keeps whole characters from the start or the end and says how many
     ["a🙂b", 3, "start", { text: "a", truncated_bytes: 3 }],
   ];
   for (const [text, max, keep, expected] of cases) assert.deepEqual(capText(text, max, keep), expected, `${text} ${max} ${keep}`);
+});
+
+const roundFacts = (n: number, kind: RoundKind, tier: "fast" | "think", failed: string[], extra: Partial<RoundFacts> = {}): RoundFacts => ({
+  n,
+  kind,
+  tier,
+  model_label: tier === "fast" ? "flash" : "deep",
+  session: n === 1 ? "new" : "resumed",
+  started_at: new Date(t0).toISOString(),
+  checks: { passed: 2 - failed.length, failed: failed.length, failed_names: failed },
+  verdict: failed.length ? "review" : "approve",
+  ...extra,
+});
+const outcomes = (pass: string[], other: [string, CheckOutcome["outcome"]][] = []): JobRecord["checks"] => ({
+  passed: pass.length,
+  failed: other.filter(([, outcome]) => outcome !== "skipped").length,
+  failed_names: other.filter(([, outcome]) => outcome !== "skipped").map(([name]) => name),
+  results: [...pass.map((name) => ({ name, outcome: "pass" as const })), ...other.map(([name, outcome]) => ({ name, outcome }))],
+});
+
+test("rounds in the result: the last round and the count, what went from failing to passing, the tiers that ran", () => {
+  const pick = (view: CompactResult) => ({ round: view.round, rounds: view.rounds, fixed: view.fixed, tiers: view.tiers, escalated: view.escalated });
+  const none = { round: undefined, rounds: undefined, fixed: undefined, tiers: undefined, escalated: undefined };
+  const cases: [string, Partial<JobRecord>, ReturnType<typeof pick>][] = [
+    ["a record from before rounds", {}, none],
+    ["one round", { rounds: [roundFacts(1, "first", "fast", [])] }, none],
+    ["a fix round fixed unit", { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint", "unit"]) }, { ...none, round: 2, rounds: 2, fixed: ["unit"] }],
+    [
+      "fast failed twice, think fixed both",
+      { rounds: [roundFacts(1, "first", "fast", ["unit", "lint"]), roundFacts(2, "fix", "fast", ["unit"]), roundFacts(3, "escalate", "think", [])], checks: outcomes(["lint", "unit"]) },
+      { round: 3, rounds: 3, fixed: ["lint", "unit"], tiers: ["fast", "think"], escalated: true },
+    ],
+    ["the host continued on think: two tiers, no escalation", { rounds: [roundFacts(1, "first", "fast", []), roundFacts(2, "continue", "think", [])], checks: outcomes(["lint", "unit"]) }, { ...none, round: 2, rounds: 2, tiers: ["fast", "think"] }],
+    ["still failing after the fix", { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", ["unit"])], checks: outcomes(["lint"], [["unit", "fail"]]) }, { ...none, round: 2, rounds: 2 }],
+    ["skipped in the last round is not fixed", { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint"], [["unit", "skipped"]]) }, { ...none, round: 2, rounds: 2 }],
+    [
+      "the last round ended before its checks: nothing is claimed fixed",
+      { status: "cancelled", error: "x", rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined, ended: "cancelled" })], checks: outcomes(["lint", "unit"]) },
+      { ...none, round: 2, rounds: 2 },
+    ],
+  ];
+  for (const [name, extra, expected] of cases) assert.deepEqual(pick(compactResult(doneJob(extra), t0)), expected, name);
+});
+
+test("a job of many rounds still fits: start and result well under 1.5 KB, the fixed list cut before the texts", () => {
+  const names = long(40, "check", 40);
+  const job = doneJob({
+    id: `${"l".repeat(32)}-k7m2`,
+    branch: `code-worker/${"l".repeat(32)}-k7m2`,
+    worker: { turns: 999, summary: "🙂".repeat(5000) },
+    changes: { files: 10_000, insertions: 1e9, deletions: 1e9, top: long(5, "📁", 60), more: 9995 },
+    checks: outcomes(names),
+    verdict: { verdict: "review", reasons: long(5, "reason", 60), more: 20, fired: [] },
+    rounds: [roundFacts(1, "first", "fast", names), roundFacts(2, "fix", "fast", names), roundFacts(3, "escalate", "think", [])],
+    tier: { chosen: "think", requested: "auto", model: "m", label: "deep" },
+  });
+  const view = compactResult(job, t0);
+  assert.ok(bytes(view) <= resultBudget, `${bytes(view)} bytes`);
+  assert.deepEqual([view.round, view.rounds, view.tiers, view.escalated, view.fixed!.length], [3, 3, ["fast", "think"], true, 1]);
+  assert.ok(view.worker!.summary!.length >= 30, "the summary keeps a sentence start");
+  const started = startView({ ...job, status: "queued", pending_round: { n: 4, tier: "think", model: "m", label: "deep", requested_at: "" } }, t0);
+  assert.equal(started.round, 4);
+  assert.ok(bytes(started) + bytes(view) < 1300, `${bytes(started) + bytes(view)} bytes`);
+});
+
+test("a later round shows in the start view, the running view and the progress line; a first round does not", () => {
+  const running = (extra: Partial<JobRecord>) => doneJob({ status: "working", ended_at: undefined, runner: { pid: 1, heartbeat_at: new Date(t0).toISOString() }, worker: { turns: 3 }, ...extra });
+  const two = [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])];
+  const queued = { status: "queued" as const, rounds: two, pending_round: { n: 3, tier: "fast" as const, model: "m", label: "flash", requested_at: "" } };
+  assert.equal(startView(running({}), t0).round, undefined);
+  assert.equal(startView(running(queued), t0).round, 3);
+  assert.equal((jobView(running({ rounds: two }), t0, true) as { round?: number }).round, 2);
+  assert.equal(progressLine(running({}), t0 + 4000), "working · 3 turns · 4s");
+  assert.equal(progressLine(running({ rounds: two }), t0 + 4000), "working · round 2 · 3 turns · 4s");
+  assert.equal(progressLine(doneJob({ rounds: two }), t0), "done · 2 rounds · 12 turns · 142s");
+});
+
+test("status and review show a line per round, once there is more than one", () => {
+  const cases: [string, RoundFacts, JobState | undefined, string][] = [
+    ["a fix that passed", roundFacts(2, "fix", "fast", [], { turns: 6 }), undefined, "round 2 · fix · fast · 2 passed 0 failed · approve · 6 turns"],
+    ["a first round that failed", roundFacts(1, "first", "fast", ["unit"], { turns: 1, cost_usd: 0.004 }), undefined, "round 1 · first · fast · 1 passed 1 failed (unit) · review · 1 turn · <$0.01"],
+    ["a fresh session on think", roundFacts(3, "escalate", "think", [], { session: "fresh", cost_usd: 0.125 }), undefined, "round 3 · escalate · think (fresh session) · 2 passed 0 failed · approve · $0.13"],
+    ["cancelled before its checks", roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined, ended: "cancelled" }), undefined, "round 2 · continue · fast · cancelled"],
+    ["still running", roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined }), "working", "round 2 · continue · fast · working"],
+  ];
+  for (const [name, round, running, line] of cases) assert.equal(roundLine(round, running), line, name);
+  assert.deepEqual(roundLines(doneJob({ rounds: [roundFacts(1, "first", "fast", [])] })), []);
+  const fixed = doneJob({ rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint", "unit"]) });
+  assert.deepEqual(roundLines(fixed), ["  round 1 · first · fast · 1 passed 1 failed (unit) · review", "  round 2 · fix · fast · 2 passed 0 failed · approve", "  fixed   unit"]);
+  const waiting = doneJob({ status: "queued", rounds: [roundFacts(1, "first", "fast", [])], pending_round: { n: 2, tier: "think", model: "m", label: "deep", requested_at: "" } });
+  assert.deepEqual(roundLines(waiting), ["  round 1 · first · fast · 2 passed 0 failed · approve", "  round 2 · continue · think · queued"]);
+  assert.ok(describeJob(fixed, t0, false).includes("\n  round 2 · fix · fast · 2 passed 0 failed · approve\n"), "status shows the rounds");
 });

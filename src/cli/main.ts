@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadConfig, type Tier } from "../config.js";
 import { UserError } from "../errors.js";
 import { Engine, runnerAlive } from "../control/engine.js";
-import { tailLines } from "../store/event-log.js";
+import { eventLines, roundOf } from "../control/details.js";
 import { activeStates, cancelReasons, isTerminal, terminalStates, type CancelReason, type JobState } from "../store/record.js";
 import { compactResult, jobView, listLine, progressLine } from "../views/compact.js";
 import { describeJob } from "../views/human.js";
@@ -34,6 +34,7 @@ const options = {
   mode: { type: "string" },
   "accept-review": { type: "boolean" },
   "older-than": { type: "string" },
+  round: { type: "string" },
 } satisfies ParseArgsConfig["options"];
 
 type FlagName = keyof typeof options;
@@ -56,11 +57,17 @@ const commands: Record<string, Command> = {
     flags: ["task", "task-file", "cwd", "label", "tier", "base", "timeout", "wait"],
     maxArgs: 0,
   },
+  continue: {
+    usage: "continue JOB --task TEXT | --task-file F [--tier fast|think|auto] [--wait]",
+    about: "a further round for an ended job, on its branch",
+    flags: ["task", "task-file", "tier", "wait"],
+    maxArgs: 1,
+  },
   status: { usage: "status [JOB]", about: "one job (default: the newest in this repository)", flags: [], maxArgs: 1 },
   wait: { usage: "wait JOB [--timeout S]", about: "follow a job, one line per change, until it ends", flags: ["timeout"], maxArgs: 1 },
   list: { usage: "list [--cwd DIR] [--status S] [--limit N]", about: "jobs, newest first (all repositories without --cwd)", flags: ["cwd", "status", "limit"], maxArgs: 0 },
   cancel: { usage: "cancel JOB --reason user_requested|obsolete|unsafe [--note TEXT]", about: "", flags: ["reason", "note"], maxArgs: 1 },
-  logs: { usage: "logs JOB [--lines N]", about: "the worker's recent activity", flags: ["lines"], maxArgs: 1 },
+  logs: { usage: "logs JOB [--lines N] [--round N]", about: "the worker's recent activity (default the last round)", flags: ["lines", "round"], maxArgs: 1 },
   review: { usage: "review JOB", about: "summary, checks, verdict and the diff, then the apply/discard commands", flags: [], maxArgs: 1 },
   apply: {
     usage: "apply JOB [--mode commit|merge|working-tree] [--accept-review]",
@@ -178,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "start":
       return start(engine, flags, out);
+    case "continue":
+      return continueJob(engine, required(rest[0], "JOB", command), flags, out);
     case "status":
       return status(engine, rest[0], out);
     case "wait":
@@ -207,9 +216,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function start(engine: Engine, flags: Flags, out: Output): Promise<number> {
-  if (flags.task !== undefined && flags["task-file"] !== undefined) throw new UserError("give --task or --task-file, not both");
-  const task = flags["task-file"] !== undefined ? await readTaskFile(flags["task-file"]) : flags.task;
-  if (task === undefined) throw new UserError("say what to do with --task TEXT or --task-file F");
+  const task = await taskOf(flags);
   const job = await engine.start({
     cwd: resolve(flags.cwd ?? process.cwd()),
     task,
@@ -224,6 +231,26 @@ async function start(engine: Engine, flags: Flags, out: Output): Promise<number>
   }
   out.view(jobView(job, Date.now(), runnerAlive(job)), `${job.id}  ${job.status}  branch ${job.branch}\nfollow it with: code-worker wait ${job.id}`);
   return 0;
+}
+
+async function continueJob(engine: Engine, id: string, flags: Flags, out: Output): Promise<number> {
+  const task = await taskOf(flags);
+  const job = await engine.continue(id, { task, tier: tier(flags.tier) });
+  const round = job.pending_round?.n ?? job.rounds?.at(-1)?.n;
+  if (flags.wait) {
+    out.line(`job ${job.id} round ${round} on branch ${job.branch}`);
+    return follow(engine, job.id, job.settings.timeout_s + 60, out);
+  }
+  out.view(jobView(job, Date.now(), runnerAlive(job)), `${job.id}  ${job.status}  round ${round}  branch ${job.branch}\nfollow it with: code-worker wait ${job.id}`);
+  return 0;
+}
+
+/** The task from --task or --task-file, exactly one of them. */
+async function taskOf(flags: Flags): Promise<string> {
+  if (flags.task !== undefined && flags["task-file"] !== undefined) throw new UserError("give --task or --task-file, not both");
+  const task = flags["task-file"] !== undefined ? await readTaskFile(flags["task-file"]) : flags.task;
+  if (task === undefined) throw new UserError("say what to do with --task TEXT or --task-file F");
+  return task;
 }
 
 async function status(engine: Engine, id: string | undefined, out: Output): Promise<number> {
@@ -276,9 +303,10 @@ async function cancel(engine: Engine, id: string, flags: Flags, out: Output): Pr
 
 async function logs(engine: Engine, id: string, flags: Flags, out: Output): Promise<number> {
   const lines = flags.lines === undefined ? 40 : count(flags.lines, "--lines");
+  const round = flags.round === undefined ? undefined : count(flags.round, "--round");
   const job = await engine.get(id);
   const store = await engine.store(id);
-  const raw = tailLines(store.file(id, "events.jsonl"), store.file(id, "events.1.jsonl"), lines * 4);
+  const raw = eventLines(store, job, roundOf(job, round), lines * 4);
   if (out.json) {
     for (const line of raw.slice(-lines)) console.log(line);
     return 0;

@@ -1,7 +1,7 @@
 // The control plane's one door to jobs, shared by the MCP tools, the CLI and the demo. It holds no
 // job state of its own: everything is read from the job store on each call, so a restarted server
 // (or a second one) sees every job, running or finished.
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
@@ -13,7 +13,7 @@ import { JobIndex } from "../store/job-index.js";
 import { localBackend } from "./local-runner.js";
 import type { RunnerBackend } from "./runner-backend.js";
 import { backendOf } from "./runner-backends.js";
-import { isTerminal, now, type CancelReason, type JobRecord, type JobState } from "../store/record.js";
+import { assertTransition, continuableStates, defaultMaxRounds, isTerminal, now, type CancelReason, type JobRecord, type JobState } from "../store/record.js";
 import { isUnreadable, JobStore, type ListedJob } from "../store/store.js";
 import { chooseTier } from "./tier.js";
 import { keyFileCheck } from "../doctor/settings.js";
@@ -88,6 +88,7 @@ export class Engine {
       branch: `code-worker/${id}`,
       worktree: this.home.worktree(id),
       tier,
+      ...escalation(tier, this.config),
       settings: {
         timeout_s: jobTimeoutS,
         stall_s: this.config.stallS,
@@ -106,6 +107,34 @@ export class Engine {
     const started = await this.awaitClaim(store, id);
     await this.autoGc().catch(() => undefined); // housekeeping must never fail a start
     return started;
+  }
+
+  /**
+   * A further instruction to an ended job that is neither applied nor discarded: its worker resumes
+   * its own session in the same worktree and branch, and checks and policy judge the whole change again.
+   */
+  async continue(id: string, request: { task: string; tier?: Tier | "auto" }): Promise<JobRecord> {
+    const task = request.task.trim();
+    if (!task) throw new UserError("task is empty; say what the worker should change next");
+    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("task is over 1 MiB; put the details in a file in the repository and point to it");
+    const { store, job } = await this.locate(id);
+    if (!(continuableStates as readonly string[]).includes(job.status)) {
+      throw new UserError(`job ${id} is ${job.status}; only a done, failed, cancelled or timed-out job can be continued${isTerminal(job.status) ? ", start a new job instead" : ", wait for it to end"}`);
+    }
+    const ran = job.rounds?.length ?? 0;
+    if (!ran || !job.worktree_git_dir) throw new UserError(`job ${id} ended before its worker ran; start a new job instead`);
+    const limit = job.limits?.max_rounds ?? defaultMaxRounds;
+    if (ran >= limit) throw new UserError(`job ${id} has run ${ran} rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`);
+    const tier = chooseTier(request.tier ?? job.tier.chosen, task, this.config);
+    const n = ran + 1;
+    await mkdir(store.roundDir(id, n), { recursive: true });
+    await writeFile(store.roundFile(id, n, "task.md"), task, { mode: 0o600 });
+    const { runner: _runner, error: _error, ended_at: _ended, cancel: _cancel, ...kept } = job;
+    assertTransition(id, job.status, "queued");
+    const queued: JobRecord = { ...kept, status: "queued", pending_round: { n, tier: tier.chosen, model: tier.model, label: tier.label, requested_at: now() }, ...(job.worker ? { worker: { ...job.worker, pid: undefined, start_ticks: undefined } } : {}) };
+    await store.write(queued);
+    this.backend.launch(store, queued);
+    return this.awaitClaim(store, id);
   }
 
   async get(id: string): Promise<JobRecord> {
@@ -285,6 +314,13 @@ export class Engine {
     await store.write(ended);
     return ended;
   }
+}
+
+/** An auto job that starts on fast may move to think once, if a think model is configured. */
+function escalation(tier: JobRecord["tier"], config: Config): Pick<JobRecord, "escalation"> {
+  const think = config.models.think;
+  if (tier.requested !== "auto" || tier.chosen !== "fast" || !think.model) return {};
+  return { escalation: { model: think.model, label: think.label ?? think.model } };
 }
 
 function timeoutS(requested: number | undefined, fallback: number): number {

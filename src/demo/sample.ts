@@ -5,6 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import type { Script, ScriptTurn } from "../provider/scripted-provider.js";
+import type { WorkerReport } from "../worker/report.js";
 
 export const sampleTask = "Fix the off-by-one bug in sum() in src/sum.js so that the tests in test/ pass.";
 
@@ -77,12 +78,17 @@ export function bash(command: string, description = "Run a command"): ScriptTurn
   return { content: [{ type: "tool_use", name: "Bash", input: { command, description } }] };
 }
 
-export function say(text: string): ScriptTurn {
-  return { content: [{ type: "text", text }] };
+/**
+ * The worker's last message: the text, then the StructuredOutput call that --json-schema asks for,
+ * with the text as the report's summary unless `report` says otherwise.
+ */
+export function say(text: string, report: Partial<WorkerReport> = {}): ScriptTurn {
+  const input = { summary: text, commands: [], files_changed: [], ...report };
+  return { content: [{ type: "text", text }, { type: "tool_use", name: "StructuredOutput", input }] };
 }
 
 /** The whole fix: read, edit, run the tests, report. `paceMs` spaces out the streamed events. */
 export function fixSumScript(paceMs = 0): Script {
-  const turns = [readSum, fixSum, bash("node --test test/", "Run the tests"), say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.")];
+  const turns = [readSum, fixSum, bash("node --test test/", "Run the tests"), say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.", { commands: [{ command: "node --test test/", outcome: "pass" }], files_changed: ["src/sum.js"] })];
   return { turns: turns.map((turn) => ({ ...turn, eventDelayMs: paceMs })), fallback: say("Done.") };
 }

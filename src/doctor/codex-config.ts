@@ -39,7 +39,7 @@ export function codexConfigBlock(serverMain: string, env: Env): string[] {
 /** The approvals the README shows: what runs unattended, and what always asks (checked against a real Codex). */
 const approvals = [
   "# Codex runs get, wait, list and details unasked; codex exec refuses what it would ask about, so approve what should run:",
-  ...["code_worker_start_implementation", "code_worker_run_patch", "code_worker_cancel_job"].flatMap((tool) => [`[mcp_servers.code-worker.tools.${tool}]`, 'approval_mode = "approve"']),
+  ...["code_worker_start_implementation", "code_worker_run_patch", "code_worker_continue_job", "code_worker_cancel_job"].flatMap((tool) => [`[mcp_servers.code-worker.tools.${tool}]`, 'approval_mode = "approve"']),
   "# apply changes your checkout and discard drops work: asked on every call in the TUI, refused in codex exec.",
   ...["code_worker_apply_job", "code_worker_discard_job"].flatMap((tool) => [`[mcp_servers.code-worker.tools.${tool}]`, 'approval_mode = "prompt"']),
 ];

@@ -24,6 +24,12 @@ export const startInput = {
  * that accepts anything yet advertises the strict one in tools/list, and `parse` (run inside
  * `guarded`) refuses with one line that names the field and the form tools/list promised.
  */
+/**
+ * Drops the `$schema` line the SDK writes into every schema it lists: 52 bytes each, 18 times in
+ * tools/list, and our schemas mean the same under MCP's default dialect (2020-12).
+ */
+const noDialect = { $schema: undefined };
+
 export interface ToolInput<T> {
   schema: z.ZodObject<{}, z.core.$loose>;
   parse(args: Record<string, unknown>): T;
@@ -34,7 +40,7 @@ export function toolInput<S extends z.ZodRawShape>(shape: S): ToolInput<z.output
   const forms = new Map(Object.entries(advertised.properties ?? {}).map(([key, field]) => [key, acceptedForm(field)]));
   const names = Object.keys(shape).join(", ");
   return {
-    schema: z.looseObject({}).meta(advertised),
+    schema: z.looseObject({}).meta({ ...advertised, ...noDialect }),
     parse(args) {
       const unknown = Object.keys(args).filter((key) => !Object.hasOwn(shape, key));
       if (unknown.length) {
@@ -91,13 +97,15 @@ export const cancelReason = z.enum(cancelReasons);
  * host branches on are typed; the rest (liveness, changes, worker, …) pass through, which keeps
  * five copies of this schema from dominating tools/list.
  */
-export const jobViewSchema = z.looseObject({
-  job_id: z.string(),
-  status: z.string(),
-  next_poll_s: z.number().optional(),
-  error: z.string().optional(),
-  next: z.string().optional(),
-});
+export const jobViewSchema = z
+  .looseObject({
+    job_id: z.string(),
+    status: z.string(),
+    next_poll_s: z.number().optional(),
+    error: z.string().optional(),
+    next: z.string().optional(),
+  })
+  .meta(noDialect);
 
 export const listShape = {
   jobs: z.array(z.string()),
@@ -107,6 +115,7 @@ export const listShape = {
 export const detailShape = {
   job_id: z.string(),
   what: z.string(),
+  round: z.number().optional(),
   path: z.string().optional(),
   text: z.string(),
   bytes: z.number(),

@@ -100,7 +100,7 @@ function checkFailures(policy: EffectivePolicy, files: ChangedFile[], outcomes: 
 }
 
 /** "<label>: <reason or generic text>: <item>, <item> +N more", cut to 120 characters. */
-function reasonLine(label: string, reason: string | undefined, finding: Finding): string {
+export function reasonLine(label: string, reason: string | undefined, finding: Finding): string {
   const head = reason === undefined ? finding.text : finding.facts ? `${reason} (${finding.text})` : reason;
   const items = finding.items.map(printable);
   const line = (shown: number) => {
@@ -115,7 +115,8 @@ function reasonLine(label: string, reason: string | undefined, finding: Finding)
 }
 
 /** Most severe verdict; rejects' reasons first; as many reasons as fit 5 and 800 bytes. */
-function summarize(fired: FiredRule[]): PolicyVerdict {
+/** The most severe verdict among fired rules and checks, and their reasons, rejects first, within the budget. */
+export function summarize(fired: FiredRule[]): PolicyVerdict {
   const verdict = fired.some((f) => f.verdict === "reject") ? "reject" : fired.length ? "review" : "approve";
   const ordered = [...fired.filter((f) => f.verdict === "reject"), ...fired.filter((f) => f.verdict === "review")].map((f) => f.reason);
   const shown = ordered.slice(0, maxReasons);
@@ -125,6 +126,6 @@ function summarize(fired: FiredRule[]): PolicyVerdict {
 }
 
 /** Control characters (a path may hold a newline) would break the one-line reason. */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, "?");
 }

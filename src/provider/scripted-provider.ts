@@ -29,6 +29,24 @@ export interface Script {
   turns: ScriptTurn[];
   /** What every request past the last turn gets; by default a 500. */
   fallback?: ScriptTurn;
+  /**
+   * Turns chosen by the conversation's content rather than by the session: a request is in the
+   * round whose `when` the last such user message contains, at the turn that counts the assistant
+   * messages since. A resumed session and a fresh one told the same thing get the same answers.
+   * Requests that name no round take `turns`, by a cursor per session.
+   */
+  rounds?: ScriptRound[];
+}
+
+export interface ScriptRound {
+  /**
+   * A substring of the user message that starts the round (a task, a follow-up, a fix request).
+   * A retried request is at the same turn again, so a fault turn here answers every retry.
+   */
+  when: string;
+  turns: ScriptTurn[];
+  /** Past the round's last turn; by default the script's fallback. */
+  fallback?: ScriptTurn;
 }
 
 export interface RecordedRequest {
@@ -38,6 +56,10 @@ export interface RecordedRequest {
   model?: string;
   apiKey?: string;
   turn?: number;
+  /** The `when` of the round that answered, when one did. */
+  round?: string;
+  /** Date.now() when the request arrived. */
+  at: number;
 }
 
 export interface ScriptedProvider {
@@ -59,6 +81,7 @@ const sessionHeader = "x-claude-code-session-id";
 
 export async function startScriptedProvider(options: ProviderOptions): Promise<ScriptedProvider> {
   const cursors = new Map<string, number>();
+  let serial = 0; // ids unique across rounds: a resumed conversation holds every earlier round's
   const requests: RecordedRequest[] = [];
   const open = new Set<ServerResponse>();
 
@@ -72,16 +95,17 @@ export async function startScriptedProvider(options: ProviderOptions): Promise<S
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const path = (req.url ?? "/").split("?")[0]!;
     const session = String(req.headers[sessionHeader] ?? "none");
     const apiKey = headerKey(req);
     if (req.method !== "POST" || path !== "/v1/messages") {
-      requests.push({ method: req.method ?? "", path, session });
+      requests.push({ method: req.method ?? "", path, session, at });
       res.writeHead(req.method === "HEAD" ? 200 : 404).end();
       return;
     }
-    const body = JSON.parse(await readBody(req)) as { model?: string; stream?: boolean };
-    const record: RecordedRequest = { method: "POST", path, session, model: body.model, apiKey };
+    const body = JSON.parse(await readBody(req)) as { model?: string; stream?: boolean; messages?: Message[] };
+    const record: RecordedRequest = { method: "POST", path, session, model: body.model, apiKey, at };
     requests.push(record);
     if (options.apiKey !== undefined && apiKey !== options.apiKey) {
       sendError(res, 401, "authentication_error", "invalid x-api-key");
@@ -92,11 +116,13 @@ export async function startScriptedProvider(options: ProviderOptions): Promise<S
       sendError(res, 404, "not_found_error", `model: ${body.model}`);
       return;
     }
-    const index = cursors.get(session) ?? 0;
-    cursors.set(session, index + 1);
+    const inRound = roundTurn(script.rounds ?? [], body.messages ?? []);
+    const index = inRound?.index ?? cursors.get(session) ?? 0;
+    if (inRound) record.round = inRound.round.when;
+    else cursors.set(session, index + 1);
     record.turn = index;
-    const turn = script.turns[index] ?? script.fallback ?? { status: 500 };
-    await answer(res, turn, body.model ?? "scripted", body.stream === true, index);
+    const turn = (inRound ? inRound.round.turns[index] ?? inRound.round.fallback : script.turns[index]) ?? script.fallback ?? { status: 500 };
+    await answer(res, turn, body.model ?? "scripted", body.stream === true, serial++);
   }
 
   server.listen(options.port ?? 0, "127.0.0.1");
@@ -114,6 +140,42 @@ export async function startScriptedProvider(options: ProviderOptions): Promise<S
         server.close(() => resolve());
       }),
   };
+}
+
+interface Message {
+  role?: string;
+  content?: string | { type?: string; text?: string }[];
+}
+
+/**
+ * The round the conversation is in, from its last user message that names one, and the turn within
+ * it. A message that names several (a fresh session told the task, then what to do now) is in the
+ * one named last.
+ */
+export function roundTurn(rounds: ScriptRound[], messages: Message[]): { round: ScriptRound; index: number } | undefined {
+  for (let at = messages.length - 1; at >= 0; at--) {
+    const message = messages[at]!;
+    if (message.role !== "user") continue;
+    const round = lastNamed(rounds, userText(message));
+    if (round) return { round, index: messages.slice(at + 1).filter((m) => m.role === "assistant").length };
+  }
+  return undefined;
+}
+
+/** What the user said: its text blocks; tool results are the tools' words, not the user's. */
+function userText(message: Message): string {
+  if (typeof message.content === "string") return message.content;
+  return (message.content ?? []).map((block) => (block.type === "text" ? block.text ?? "" : "")).join("\n");
+}
+
+function lastNamed(rounds: ScriptRound[], text: string): ScriptRound | undefined {
+  let best: { round: ScriptRound; end: number } | undefined;
+  for (const round of rounds) {
+    const start = text.lastIndexOf(round.when);
+    const end = start < 0 ? -1 : start + round.when.length;
+    if (start >= 0 && (!best || end > best.end)) best = { round, end };
+  }
+  return best?.round;
 }
 
 function headerKey(req: IncomingMessage): string | undefined {
@@ -150,7 +212,7 @@ async function answer(
   turn: ScriptTurn,
   model: string,
   stream: boolean,
-  index: number,
+  serial: number,
 ): Promise<void> {
   if (turn.hang) return; // the socket stays open until the client or close() ends it
   if (turn.status !== undefined) {
@@ -158,11 +220,11 @@ async function answer(
     return;
   }
   const blocks = (turn.content ?? [{ type: "text", text: "Done." }]).map((block, i) =>
-    block.type === "tool_use" ? { ...block, id: `toolu_${index}_${i}` } : block,
+    block.type === "tool_use" ? { ...block, id: `toolu_${serial}_${i}` } : block,
   );
   const stopReason = blocks.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn";
   const usage = turn.usage ?? { input_tokens: 100, output_tokens: 20 };
-  const message = { id: `msg_${index}`, type: "message", role: "assistant", model };
+  const message = { id: `msg_${serial}`, type: "message", role: "assistant", model };
   if (!stream) {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ ...message, content: blocks, stop_reason: stopReason, stop_sequence: null, usage }));

@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 import { changeInventory } from "../git/inventory.js";
 import { redactor, SecretScanner } from "../secret/redact.js";
 import { HomeLayout } from "../store/home.js";
-import type { JobRecord, Phase } from "../store/record.js";
+import { now, type JobRecord, type Phase, type RoundFacts } from "../store/record.js";
 import type { JobStore } from "../store/store.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import { sandboxProblem } from "../worker/sandbox.js";
@@ -18,12 +18,17 @@ import { JobRun } from "./record-writer.js";
 import { acquireSlot } from "./slots.js";
 import { commitWork } from "./steps/commit.js";
 import { settlePolicy } from "./steps/policy.js";
-import { prepare } from "./steps/prepare.js";
+import { openingRound, repairRound, type RoundPlan } from "./steps/plan.js";
+import { prepare, type Prepared } from "./steps/prepare.js";
 import { mergeFacts, review } from "./steps/review.js";
 import { work, type Worked } from "./steps/work.js";
 import type { Stopper } from "./stopper.js";
 import { defaultMaxTurns } from "./worker-brief.js";
 import { withheldFacts } from "./withhold.js";
+import { nextRound } from "./rounds.js";
+import type { CheckOutcome } from "../facts/change.js";
+import type { EffectivePolicy } from "../policy/layering.js";
+import type { FiredRule } from "../policy/evaluate.js";
 
 export interface RunnerInput {
   store: JobStore;
@@ -69,30 +74,83 @@ async function pipeline(run: JobRun, keySource: KeySource | UserError, stopper: 
   const { policy, worktreeInclude, facts: policyFacts } = await clock.time("policy", () => settlePolicy(run.record));
   await run.update(policyFacts);
   const prepared = await prepare({ store, job: run.record, policy, worktreeInclude, bin, keySource, scanner, redact: run.redact, signal: stopper.signal, defer, time: clock.time });
+  await run.update({ placed: prepared.placed, worktree_git_dir: prepared.place.gitDir });
   if (stopper.cause()) return ended();
 
+  const round: RoundContext = { run, stopper, policy, prepared, scanner, apiKey, keySource, clock };
+  const plan = { store, job: run.record, runtime: prepared.runtime, redact: run.redact };
+  let next: RoundPlan | undefined = await openingRound(plan);
+  let head = run.record.head_commit ?? run.record.base.commit;
+  while (next) {
+    const result = await runRound(round, next);
+    if ("state" in result) return result;
+    head = result.head;
+    const after = nextRound({ rounds: run.record.rounds ?? [], limits: run.record.limits!, checks: result.checks, fired: result.fired, canEscalate: run.record.escalation !== undefined });
+    const tier: { model: string; label: string } | undefined = after && (after.tier === "think" && run.record.escalation ? { model: run.record.escalation.model, label: run.record.escalation.label } : { model: next.model, label: next.label });
+    next = after && tier ? await repairRound({ ...plan, job: run.record }, after.kind, after.tier, tier.model, tier.label) : undefined;
+  }
+  const merge = await clock.time("merge", () => mergeFacts(run.record, head));
+  await run.update({ ...merge, timings: clock.timings() });
+  return done;
+}
+
+interface RoundContext {
+  run: JobRun;
+  stopper: Stopper;
+  policy: EffectivePolicy;
+  prepared: Prepared;
+  scanner: SecretScanner;
+  apiKey: string;
+  keySource: KeySource;
+  clock: PhaseClock;
+}
+
+/** What a round that reached its verdict leaves for the decision on the next one. */
+interface Reviewed {
+  head: string;
+  checks: CheckOutcome[];
+  fired: FiredRule[];
+}
+
+/** One round: the worker, its commit, the checks and the verdict, over the whole change from the base. */
+async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Reviewed> {
+  const { run, stopper, policy, prepared, scanner, clock } = ctx;
+  const { store } = run;
+  const ended = () => stoppedEnding(stopper.cause()!, endFacts(store, run.record));
+  const earlier = (run.record.rounds ?? []).filter((round) => round.n < plan.n);
+  let facts: RoundFacts = { n: plan.n, kind: plan.kind, tier: plan.tier, model_label: plan.label, session: plan.session, started_at: now() };
+  // This round's facts as they settle, after the earlier rounds'.
+  const settle = (more: Partial<RoundFacts>) => {
+    facts = { ...facts, ...more };
+    return { rounds: [...earlier, facts] };
+  };
   await run.moveTo("working");
+  await run.update({ ...settle({}), pending_round: undefined });
+
   const report = (worker: Worked["worker"], urgent: boolean) => void run.progress({ worker }, urgent);
-  const worked = await clock.time("worker", () => work({ store, job: run.record, policy, prepared, apiKey, stopper, redact: run.redact, report }).catch((error: unknown) => crashed(run.record, error)));
+  const roundSpec = { n: plan.n, model: plan.model, prompt: plan.prompt, ...(plan.resume ? { resume: plan.resume } : {}) };
+  const worked = await clock.time("worker", () => work({ store, job: run.record, policy, prepared, apiKey: ctx.apiKey, round: roundSpec, stopper, redact: run.redact, report }).catch((error: unknown) => crashed(run.record, error)));
   const partial = stopper.cause()?.kind ?? (worked.outcome.ok ? undefined : "failed");
   const committed = await clock.time("commit", () => commitWork({ job: run.record, policy, prepared, scanner, summary: worked.outcome.summary, partial }));
-  await run.update({ worker: worked.worker, ...committed, timings: clock.timings() });
-  if (stopper.cause()) return ended();
-  if (!worked.outcome.ok) return workerFailedEnding(worked.outcome.failure!, { ...endFacts(store, run.record), keyVariable: keyVariable(keySource), baseUrl: run.record.settings.base_url, maxTurns: policy.worker.max_turns ?? defaultMaxTurns, provider: worked.worker.provider });
+  const spent = { head_commit: committed.head_commit, turns: worked.worker.turns, ...(worked.worker.cost_usd === undefined ? {} : { cost_usd: worked.worker.cost_usd }), ...(worked.worker.usage ? { usage: worked.worker.usage } : {}) };
+  await run.update({ worker: worked.worker, ...committed, ...settle(spent), timings: clock.timings() });
+  const stoppedOrFailed = (ending: Ending) => run.update(settle({ ended: ending.state, ended_at: now() })).then(() => ending);
+  if (stopper.cause()) return stoppedOrFailed(ended());
+  if (!worked.outcome.ok) return stoppedOrFailed(workerFailedEnding(worked.outcome.failure!, { ...endFacts(store, run.record), keyVariable: keyVariable(ctx.keySource), baseUrl: run.record.settings.base_url, maxTurns: policy.worker.max_turns ?? defaultMaxTurns, provider: worked.worker.provider }));
 
   await run.moveTo("checking");
   const withheld = committed.withheld ?? [];
   const files = [...(await changeInventory(run.record.repo.root, run.record.base.commit, committed.head_commit)), ...withheldFacts(withheld)];
   const onCheck = (name: string) => void run.progress({ worker: { ...run.record.worker!, last_activity: `check ${name}` } }, true);
-  const checks = await clock.time("checks", () => runChecks(policy, files, { ...prepared.commands, logDir: store.checksDir(run.id), onCheck }));
-  await run.update({ checks: { ...checkCounts(checks), results: checks } });
-  if (stopper.cause()) return ended();
+  const checks = await clock.time("checks", () => runChecks(policy, files, { ...prepared.commands, logDir: store.checksDir(run.id, plan.n), onCheck }));
+  const counts = checkCounts(checks);
+  await run.update({ checks: { ...counts, results: checks }, ...settle({ checks: { passed: counts.passed, failed: counts.failed, failed_names: counts.failed_names } }) });
+  if (stopper.cause()) return stoppedOrFailed(ended());
 
   await run.moveTo("reviewing");
-  const reviewed = await clock.time("verdict", () => review({ job: run.record, policy, prepared, head: committed.head_commit, files, checks, withheld }));
-  const merge = await clock.time("merge", () => mergeFacts(run.record, reviewed.head_commit));
-  await run.update({ ...reviewed, ...merge, timings: clock.timings() });
-  return done;
+  const reviewed = await clock.time("verdict", () => review({ job: run.record, policy, prepared, head: committed.head_commit, files, checks, withheld, report: worked.outcome.report, reportProblem: worked.outcome.reportProblem }));
+  await run.update({ ...reviewed, ...settle({ head_commit: reviewed.head_commit, verdict: reviewed.verdict.verdict, ended_at: now() }) });
+  return { head: reviewed.head_commit, checks, fired: reviewed.verdict.fired };
 }
 
 /** A worker step that threw (the relay or the binary would not start): a failed outcome, so its work is still committed. */
@@ -104,6 +162,8 @@ function crashed(job: Readonly<JobRecord>, error: unknown): Worked {
 function endFacts(store: JobStore, job: Readonly<JobRecord>): EndFacts {
   return { branch: job.branch, keptWork: (job.changes?.files ?? 0) > 0, timeoutS: job.settings.timeout_s, stallS: job.settings.stall_s, recordDir: store.dir(job.id) };
 }
+
+type PhaseClock = ReturnType<typeof phaseClock>;
 
 /** How long each phase took, from the job's creation (runner_start) on. */
 function phaseClock(createdAt: string) {

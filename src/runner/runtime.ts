@@ -4,6 +4,7 @@
 // from nothing up, so what it does not name is not there.
 import { lchown, lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { UserError } from "../errors.js";
 import { jobUid, type Confinement } from "../os/confine.js";
 import type { JobRecord } from "../store/record.js";
 import { redactFiles, type SecretScanner } from "../secret/redact.js";
@@ -20,24 +21,42 @@ export interface Runtime {
   uid?: number;
 }
 
-/** Creates the job's runtime dirs; fails if any exists, so nothing left by another process is reused. */
-export async function createRuntime(home: HomeLayout, id: string, asRoot = process.getuid?.() === 0): Promise<Runtime> {
-  await mkdir(home.runsDir, { recursive: true, mode: 0o700 });
-  const dir = home.runDir(id);
-  await mkdir(dir, { mode: 0o700 });
-  const runtime: Runtime = {
+function runtimeAt(dir: string, asRoot: boolean): Runtime {
+  return {
     dir,
     worker: { home: join(dir, "worker", "home"), config: join(dir, "worker", "config"), tmp: join(dir, "worker", "tmp") },
     commands: { home: join(dir, "commands", "home"), tmp: join(dir, "commands", "tmp") },
     relaySocket: join(dir, "relay", "relay.sock"),
     ...(asRoot ? { uid: jobUid() } : {}),
   };
+}
+
+/** Creates the job's runtime dirs; fails if any exists, so nothing left by another process is reused. */
+export async function createRuntime(home: HomeLayout, id: string, asRoot = process.getuid?.() === 0): Promise<Runtime> {
+  await mkdir(home.runsDir, { recursive: true, mode: 0o700 });
+  const dir = home.runDir(id);
+  await mkdir(dir, { mode: 0o700 });
+  const runtime = runtimeAt(dir, asRoot);
   for (const path of [dirname(runtime.worker.home), ...Object.values(runtime.worker), dirname(runtime.commands.home), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
     await mkdir(path, { mode: 0o700 });
   }
   if (runtime.uid !== undefined) {
     for (const path of [...Object.values(runtime.worker), ...Object.values(runtime.commands)]) await lchown(path, runtime.uid, runtime.uid);
   }
+  return runtime;
+}
+
+/**
+ * The runtime an earlier round of this job made, for a later round: the same dirs (the worker's
+ * session lives in its config dir), each checked to be a real directory, lent to a fresh uid.
+ */
+export async function reopenRuntime(home: HomeLayout, id: string, asRoot = process.getuid?.() === 0): Promise<Runtime> {
+  const runtime = runtimeAt(home.runDir(id), asRoot);
+  for (const path of [runtime.dir, ...Object.values(runtime.worker), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
+    const found = await lstat(path).catch(() => undefined);
+    if (!found?.isDirectory()) throw new UserError(`job ${id}'s runtime dir ${path} is gone; the job cannot go on, start a new one`);
+  }
+  if (runtime.uid !== undefined) for (const path of [...Object.values(runtime.worker), ...Object.values(runtime.commands)]) await chownTree(path, runtime.uid, runtime.uid);
   return runtime;
 }
 

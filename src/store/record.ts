@@ -122,7 +122,13 @@ export interface JobRecord {
   escalation?: { model: string; label: string };
   /** What setup copied or linked into the worktree, never part of the change (a later round needs it too). */
   placed?: string[];
+  /** The worktree's own git dir, as git made it for the first round. */
+  worktree_git_dir?: string;
 }
+
+/** The policy's worker.max_rounds and worker.fix_rounds when it sets none. */
+export const defaultMaxRounds = 5;
+export const defaultFixRounds = 1;
 
 /** Why a round ran: the task, a fix for failing checks, the host's follow-up, or the auto tier's escalation. */
 export type RoundKind = "first" | "fix" | "continue" | "escalate";

@@ -26,6 +26,14 @@ export interface CompactResult {
   policy?: { verdict: "approve" | "review" | "reject"; reasons: string[]; more?: number; unused?: string };
   merge?: { status: string; conflicts?: { paths: string[]; count: number }; base: string; host_head?: string };
   worker?: { turns: number; summary?: string };
+  /** The last round's n and how many ran, when more than one did. */
+  round?: number;
+  rounds?: number;
+  /** Checks that failed in an earlier round and pass in the last. */
+  fixed?: string[];
+  /** The tiers the rounds ran on, when more than one; escalated when the auto tier moved up. */
+  tiers?: string[];
+  escalated?: true;
   next: Next;
 }
 
@@ -36,6 +44,8 @@ export interface ActiveView {
   execution_tier: string;
   model_label: string;
   liveness: Liveness;
+  /** The round running, when it is not the first. */
+  round?: number;
   next_poll_s?: number;
 }
 
@@ -59,6 +69,7 @@ export function jobView(job: ListedJob, nowMs: number, runnerAlive: boolean): Ac
     execution_tier: job.tier.chosen,
     model_label: job.tier.label,
     liveness: trimLiveness(liveness(job, nowMs, runnerAlive)),
+    ...laterRound(job),
     next_poll_s: nextPollS(job, nowMs),
   };
 }
@@ -84,9 +95,33 @@ export function compactResult(job: JobRecord, nowMs: number): CompactResult {
     ...(job.verdict ? { policy: { verdict: job.verdict.verdict, reasons: [...job.verdict.reasons], ...(job.verdict.more ? { more: job.verdict.more } : {}), ...(job.policy_unused ? { unused: `${job.policy_unused} (uncommitted)` } : {}) } } : {}),
     ...mergeView(job),
     ...(job.worker ? { worker: { turns: job.worker.turns, summary: job.worker.summary && oneLine(job.worker.summary, 240) } } : {}),
+    ...roundsView(job),
     next: nextStep(job),
   };
   return fit(view, resultBudget);
+}
+
+/** What the rounds add to a result: nothing for a one-round job. */
+function roundsView(job: JobRecord): Pick<CompactResult, "round" | "rounds" | "fixed" | "tiers" | "escalated"> {
+  const rounds = job.rounds ?? [];
+  if (rounds.length < 2) return {};
+  const fixed = fixedChecks(job);
+  const tiers = [...new Set(rounds.map((round) => round.tier))];
+  return {
+    round: rounds.at(-1)!.n,
+    rounds: rounds.length,
+    ...(fixed.length ? { fixed } : {}),
+    ...(tiers.length > 1 ? { tiers } : {}),
+    ...(rounds.some((round) => round.kind === "escalate") ? { escalated: true as const } : {}),
+  };
+}
+
+/** Check names that failed in some earlier round and pass in the last (which must have run its checks). */
+export function fixedChecks(job: JobRecord): string[] {
+  const rounds = job.rounds ?? [];
+  if (!rounds.at(-1)?.checks) return [];
+  const failedBefore = new Set(rounds.slice(0, -1).flatMap((round) => round.checks?.failed_names ?? []));
+  return (job.checks?.results ?? []).filter((check) => check.outcome === "pass" && failedBefore.has(check.name)).map((check) => check.name);
 }
 
 function mergeView(job: JobRecord): Pick<CompactResult, "merge"> {
@@ -126,6 +161,7 @@ export function fit(view: CompactResult, budget: number): CompactResult {
   }
   while (size() > budget && view.checks && view.checks.failed_names.length > 1) view.checks.failed_names.pop();
   while (size() > budget && view.merge?.conflicts && view.merge.conflicts.paths.length > 1) view.merge.conflicts.paths.pop();
+  while (size() > budget && view.fixed && view.fixed.length > 1) view.fixed.pop();
   const shorten = (text: string | undefined, set: (t: string) => void, floor = 40) => {
     while (text && size() > budget && Array.from(text).length > floor) {
       text = cutChars(text, Math.floor(Array.from(text).length * 0.7) + 1);
@@ -138,7 +174,7 @@ export function fit(view: CompactResult, budget: number): CompactResult {
   }
   shorten(view.error, (t) => (view.error = t));
   // Still over: the one entry each list kept is cut short too, then dropped (its count stays).
-  const lists = [view.changes?.top, view.policy?.reasons, view.checks?.failed_names, view.merge?.conflicts?.paths].filter((list) => list?.length) as string[][];
+  const lists = [view.changes?.top, view.policy?.reasons, view.checks?.failed_names, view.merge?.conflicts?.paths, view.fixed].filter((list) => list?.length) as string[][];
   for (const list of lists) list.forEach((entry, i) => shorten(entry, (t) => (list[i] = t), 24));
   for (const list of lists) {
     if (size() <= budget) break;
@@ -156,10 +192,12 @@ export function listLine(job: ListedJob, nowMs: number): string {
   return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}${verdict}`, listLineBudget);
 }
 
-/** What a person watching a job sees change: `working · Edit src/sum.js · 3 turns · 4s`. */
+/** What a person watching a job sees change: `working · Edit src/sum.js · 3 turns · 4s` (`working · round 2 · …` past the first). */
 export function progressLine(job: JobRecord, nowMs: number): string {
   const live = liveness(job, nowMs, true);
   const parts: string[] = [job.status];
+  const round = laterRound(job).round;
+  if (round) parts.push(isTerminal(job.status) ? `${round} rounds` : `round ${round}`);
   if (!isTerminal(job.status) && live.last_activity) parts.push(oneLine(live.last_activity, 80));
   if (live.turns) parts.push(`${live.turns} turn${live.turns === 1 ? "" : "s"}`);
   parts.push(`${live.elapsed_s}s`);
@@ -175,6 +213,7 @@ export interface StartView {
   branch: string;
   sandbox?: "none";
   error?: string;
+  round?: number;
   next_poll_s?: number;
 }
 
@@ -189,15 +228,17 @@ export function startView(job: JobRecord, nowMs: number): StartView {
     branch: job.branch,
     ...(job.settings.sandbox ? {} : { sandbox: "none" as const }),
     ...(job.error ? { error: oneLine(job.error, 300) } : {}),
+    ...laterRound(job),
     next_poll_s: nextPollS(job, nowMs),
   };
 }
 
-/** Cuts text to at most maxBytes of UTF-8, keeping the end (the newest lines) or the start. */
-export function capText(text: string, maxBytes: number, keep: "start" | "end"): { text: string; truncated_bytes?: number } {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= maxBytes) return { text };
-  const kept = keep === "start" ? bytes.subarray(0, maxBytes) : bytes.subarray(bytes.length - maxBytes);
-  // A cut can split a character; dropping the replacement character keeps the text clean.
-  return { text: kept.toString("utf8").replace(/^\uFFFD+|\uFFFD+$/g, ""), truncated_bytes: bytes.length - maxBytes };
+/** A job's newest round: the follow-up waiting for its runner, else the last that ran. */
+export function currentRound(job: JobRecord): number {
+  return job.pending_round?.n ?? job.rounds?.at(-1)?.n ?? 1;
+}
+
+function laterRound(job: JobRecord): { round?: number } {
+  const n = currentRound(job);
+  return n > 1 ? { round: n } : {};
 }

@@ -1,13 +1,14 @@
 // What a person sees in a terminal: the same facts as the compact views, as short lines.
-import { isTerminal } from "../store/record.js";
+import { isTerminal, type JobRecord, type JobState, type RoundFacts } from "../store/record.js";
 import { liveness } from "../control/liveness.js";
 import { isUnreadable, type ListedJob } from "../store/store.js";
-import { progressLine } from "./compact.js";
+import { fixedChecks, progressLine } from "./compact.js";
 
 export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean): string {
   if (isUnreadable(job)) return `${job.id}  unreadable\n  error   ${job.error}`;
   const lines = [`${job.id}  ${progressLine(job, nowMs)}`, `  task    ${job.task_title}`, `  tier    ${job.tier.chosen}${job.tier.requested === "auto" ? " (auto)" : ""}, model ${job.tier.label}${job.settings.sandbox ? "" : ", no sandbox"}`];
   lines.push(`  branch  ${job.branch}`);
+  lines.push(...roundLines(job));
   if (!isTerminal(job.status)) {
     const live = liveness(job, nowMs, runnerAlive);
     const ages = [live.heartbeat_age_s !== undefined && `heartbeat ${live.heartbeat_age_s}s ago`, live.last_event_age_s !== undefined && `last event ${live.last_event_age_s}s ago`].filter(Boolean);
@@ -38,4 +39,27 @@ export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean)
   if (job.cancel) lines.push(`  cancel  ${job.cancel.reason}${job.cancel.note ? `: ${job.cancel.note}` : ""}`);
   if (job.error) lines.push(`  error   ${job.error}`);
   return lines.join("\n");
+}
+
+/** A line per round once there is more than one, the follow-up still waiting for its runner last. */
+export function roundLines(job: JobRecord): string[] {
+  const rounds = job.rounds ?? [];
+  if (rounds.length + (job.pending_round ? 1 : 0) < 2) return [];
+  const lines = rounds.map((round, i) => `  ${roundLine(round, i === rounds.length - 1 && !job.pending_round && !isTerminal(job.status) ? job.status : undefined)}`);
+  if (job.pending_round) lines.push(`  round ${job.pending_round.n} · continue · ${job.pending_round.tier} · ${job.status}`);
+  const fixed = fixedChecks(job);
+  if (fixed.length) lines.push(`  fixed   ${fixed.join(", ")}`);
+  return lines;
+}
+
+/** `round 2 · fix · fast · 2 passed 0 failed · approve · 6 turns`; a running round shows the job's state instead of a verdict. */
+export function roundLine(round: RoundFacts, running?: JobState): string {
+  const parts = [`round ${round.n}`, round.kind, `${round.tier}${round.session === "fresh" ? " (fresh session)" : ""}`];
+  const checks = round.checks;
+  if (checks) parts.push(`${checks.passed} passed ${checks.failed} failed${checks.failed_names.length ? ` (${checks.failed_names.join(", ")})` : ""}`);
+  const end = running ?? round.verdict ?? round.ended;
+  if (end) parts.push(end);
+  if (round.turns) parts.push(`${round.turns} turn${round.turns === 1 ? "" : "s"}`);
+  if (round.cost_usd) parts.push(round.cost_usd < 0.01 ? "<$0.01" : `$${round.cost_usd.toFixed(2)}`);
+  return parts.join(" · ");
 }

@@ -2,6 +2,7 @@
 // the sandbox on, wraps the whole process in the OS confinement. Pure: it reads nothing and starts
 // nothing. Facts behind each choice: shared/reference/claude-code-headless.md.
 import { confinedArgv, relayPortInside, relaySocketInside, type Confinement } from "../os/confine.js";
+import { reportJsonSchema } from "./report.js";
 
 export interface WorkerSpec {
   bin: string;
@@ -23,6 +24,8 @@ export interface WorkerSpec {
   deny: string[];
   maxTurns: number;
   instructions: string;
+  /** The session of an earlier round to resume (same worktree and config dir), so the worker keeps what it learned. */
+  resume?: string;
 }
 
 export interface WorkerCommand {
@@ -56,6 +59,9 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
     "--settings", JSON.stringify(settings),
     `--max-turns=${spec.maxTurns}`,
     `--append-system-prompt=${spec.instructions}`,
+    // The worker ends with a StructuredOutput call, a report the runner holds against the facts.
+    "--json-schema", reportJsonSchema(),
+    ...(spec.resume ? ["--resume", spec.resume] : []),
   ];
   const env = workerEnv(spec);
   if (!spec.confinement || !("socket" in spec.relay)) {

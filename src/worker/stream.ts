@@ -3,6 +3,7 @@
 import { constants } from "node:os";
 import { isAbsolute, relative } from "node:path";
 import { oneLine } from "../text.js";
+import { parseReport, type WorkerReport } from "./report.js";
 
 export interface WorkerProgress {
   turns: number;
@@ -19,6 +20,9 @@ export interface WorkerOutcome {
   ok: boolean;
   failure?: { kind: FailureKind; message: string };
   summary?: string;
+  /** The worker's structured final report, on a run that succeeded; else why there is none. */
+  report?: WorkerReport;
+  reportProblem?: string;
   turns: number;
   usage: WorkerProgress["usage"];
   costUsd?: number;
@@ -94,8 +98,15 @@ export class StreamFold {
       const message = oneLine(typeof r.result === "string" ? r.result : (r.errors ?? []).join("; ") || r.subtype);
       return { ...outcome, ok: false, failure: { kind: classify(r.subtype, message), message } };
     }
-    return { ...outcome, ok: true, summary: typeof r.result === "string" ? r.result.trim() : undefined };
+    return { ...outcome, ok: true, ...reported(r) };
   }
+}
+
+/** The report and the summary it carries; without one, the result's text (then a plain final message) is the summary. */
+function reported(r: Event): Pick<WorkerOutcome, "summary" | "report" | "reportProblem"> {
+  const parsed = parseReport(r.structured_output);
+  if ("report" in parsed) return { summary: parsed.report.summary.trim(), report: parsed.report };
+  return { summary: typeof r.result === "string" ? r.result.trim() : undefined, reportProblem: parsed.problem };
 }
 
 /**
@@ -117,10 +128,14 @@ function classify(subtype: string, message: string): FailureKind {
   return "other";
 }
 
+/** The tool Claude Code adds for --json-schema; its input is the report. */
+const reportTool = "StructuredOutput";
+
 /** "Edit src/orders.ts", "Bash npm test", "Grep parseHeader": what a person wants to see. */
 export function describeToolUse(name: string, input: Record<string, unknown>, cwd: string): string {
   const path = typeof input.file_path === "string" ? input.file_path : typeof input.path === "string" ? input.path : undefined;
   let detail: string | undefined;
+  if (name === reportTool) return "final report";
   if (name === "Bash") detail = str(input.command) ?? str(input.description);
   else if (path) detail = isAbsolute(path) ? relative(cwd, path) || "." : path;
   else detail = str(input.pattern);

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolContext } from "../context.js";
 import { registerApplyTool } from "./apply-job.js";
 import { registerCancelTool } from "./cancel-job.js";
+import { registerContinueTool } from "./continue-job.js";
 import { registerDetailsTool } from "./get-details.js";
 import { registerDiscardTool } from "./discard-job.js";
 import { registerGetJobTool } from "./get-job.js";
@@ -18,6 +19,7 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
   registerListTool(server, ctx);
   registerDetailsTool(server, ctx);
   registerRunPatchTool(server, ctx);
+  registerContinueTool(server, ctx);
   registerApplyTool(server, ctx);
   registerDiscardTool(server, ctx);
 }

@@ -7,7 +7,7 @@ import { loadPolicy, pickPolicySource, PolicyError, policyFileNames, type Policy
 import type { EffectivePolicy } from "../../policy/layering.js";
 import { maxPolicyBytes } from "../../policy/parse.js";
 import { formatBytes } from "../../policy/sizes.js";
-import type { JobRecord } from "../../store/record.js";
+import { defaultFixRounds, defaultMaxRounds, type JobRecord } from "../../store/record.js";
 
 export interface BasePolicy {
   policy: EffectivePolicy;
@@ -50,7 +50,7 @@ async function blobAt(root: string, commit: string, path: string, limit: number)
 }
 
 export interface SettledPolicy extends BasePolicy {
-  facts: Pick<JobRecord, "policy_sources" | "policy_unused" | "settings">;
+  facts: Pick<JobRecord, "policy_sources" | "policy_unused" | "settings" | "limits">;
 }
 
 export async function settlePolicy(job: Readonly<JobRecord>): Promise<SettledPolicy> {
@@ -58,5 +58,7 @@ export async function settlePolicy(job: Readonly<JobRecord>): Promise<SettledPol
   const unused = await uncommittedPolicy(job.repo.root, job.base.commit);
   const limit = base.policy.worker.timeout_s;
   const settings = limit ? { ...job.settings, timeout_s: Math.min(job.settings.timeout_s, limit) } : job.settings;
-  return { ...base, facts: { policy_sources: base.policy.sources, ...(unused ? { policy_unused: unused } : {}), settings } };
+  const { max_rounds = defaultMaxRounds, fix_rounds = defaultFixRounds, max_cost_usd } = base.policy.worker;
+  const limits = { max_rounds, fix_rounds, ...(max_cost_usd === undefined ? {} : { max_cost_usd }) };
+  return { ...base, facts: { policy_sources: base.policy.sources, ...(unused ? { policy_unused: unused } : {}), settings, limits } };
 }

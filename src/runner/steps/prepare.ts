@@ -1,9 +1,12 @@
 // Step 2: the worktree on its branch, the job's private runtime dirs and the setup the policy asks
-// for: everything the worker needs before it starts.
+// for: everything the worker needs before it starts. A later round (a follow-up the host sent)
+// finds all three where its first round left them.
 import { realpathSync } from "node:fs";
+import { lstat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CommandPlace } from "../../checks/run-command.js";
 import type { Config } from "../../config.js";
+import { UserError } from "../../errors.js";
 import { userIdentity, type Identity, type WorktreePlace } from "../../git/commit.js";
 import { addWorktree } from "../../git/worktree.js";
 import type { Confinement } from "../../os/confine.js";
@@ -12,7 +15,7 @@ import type { Redact, SecretScanner } from "../../secret/redact.js";
 import { HomeLayout } from "../../store/home.js";
 import { now, type JobRecord } from "../../store/record.js";
 import type { JobStore } from "../../store/store.js";
-import { chownTree, createRuntime, jobConfinement, tidyRuntime, type Runtime } from "../runtime.js";
+import { chownTree, createRuntime, jobConfinement, reopenRuntime, tidyRuntime, type Runtime } from "../runtime.js";
 import { prepareWorktree } from "../worktree-prep.js";
 
 /** What preparing a job settles for the steps after it. */
@@ -48,14 +51,16 @@ export interface PrepareInput {
 
 export async function prepare(input: PrepareInput): Promise<Prepared> {
   const { store, job, policy, bin, time } = input;
+  const later = (job.rounds?.length ?? 0) > 0;
   const committer = await userIdentity(job.repo.root);
-  const runtime = await createRuntime(new HomeLayout(job.settings.home), job.id);
+  const home = new HomeLayout(job.settings.home);
+  const runtime = later ? await reopenRuntime(home, job.id) : await createRuntime(home, job.id);
   input.defer(() => tidyRuntime(runtime, input.scanner));
   // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
   input.defer(async () => {
     if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
   });
-  const place = await time("worktree", () => addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")));
+  const place = later ? await existingWorktree(job) : await time("worktree", () => addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")));
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
   // A linked directory is the host's own: the job sees it read-only, through its link.
   const linked = policy.worktree.link.map((path) => join(job.repo.root, path));
@@ -70,10 +75,21 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   const handOver = async () => {
     if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
   };
+  if (later) {
+    await handOver();
+    return { bin, runtime, place, committer, confinement, commands, placed: job.placed ?? [] };
+  }
   const setupPlace = { ...commands, logDir: join(store.dir(job.id), "setup") };
   const prep = await time("setup", () => prepareWorktree({ job, policy, worktreeInclude: input.worktreeInclude, place: setupPlace, handOver }));
   console.error(`${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`); // to runner.log
   return { bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
+}
+
+/** The worktree a first round made: still there, with the git dir git gave it then. */
+async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace> {
+  const found = await lstat(job.worktree).catch(() => undefined);
+  if (!found?.isDirectory() || !job.worktree_git_dir) throw new UserError(`job ${job.id}'s worktree ${job.worktree} is gone; the job cannot go on, start a new one`);
+  return { worktree: job.worktree, gitDir: job.worktree_git_dir };
 }
 
 /** The worker binary's directory, and its real one when it is reached through a link. */

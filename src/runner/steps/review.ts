@@ -3,7 +3,9 @@
 import type { ChangedFile, CheckOutcome } from "../../facts/change.js";
 import { addTrailers } from "../../git/commit.js";
 import { mergeStatus } from "../../git/merge.js";
-import { evaluatePolicy } from "../../policy/evaluate.js";
+import { evaluatePolicy, summarize } from "../../policy/evaluate.js";
+import type { WorkerReport } from "../../worker/report.js";
+import { claimReasons } from "../claims.js";
 import type { EffectivePolicy } from "../../policy/layering.js";
 import type { JobRecord } from "../../store/record.js";
 import type { Withheld } from "../../facts/change.js";
@@ -18,13 +20,19 @@ export interface ReviewInput {
   files: ChangedFile[];
   checks: CheckOutcome[];
   withheld: Withheld[];
+  /** The worker's final report, held against the facts. */
+  report?: WorkerReport;
+  reportProblem?: string;
 }
 
 export type Reviewed = Required<Pick<JobRecord, "verdict" | "head_commit">>;
 
-export async function review({ job, policy, prepared, head, files, checks, withheld }: ReviewInput): Promise<Reviewed> {
+export async function review({ job, policy, prepared, head, files, checks, withheld, report, reportProblem }: ReviewInput): Promise<Reviewed> {
   const judged = evaluatePolicy(policy, files, checks);
-  const { verdict, fired } = withWithheldJudged(judged.verdict, judged.fired, withheld);
+  const checkCommands = Object.fromEntries(Object.entries(policy.checks).map(([name, check]) => [name, typeof check.run === "string" ? check.run : check.run.join(" ")]));
+  const changedPaths = files.flatMap((file) => (file.oldPath ? [file.path, file.oldPath] : [file.path]));
+  const claimed = [...judged.fired, ...claimReasons(report, reportProblem, { checks, checkCommands, changedPaths })];
+  const { verdict, fired } = withWithheldJudged(summarize(claimed), claimed, withheld);
   const signed = head === job.base.commit ? head : await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
   return { verdict: { ...verdict, fired }, head_commit: signed };
 }

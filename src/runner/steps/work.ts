@@ -1,6 +1,6 @@
 // Step 3: Claude Code in the worktree, confined, talking to the provider through the job's relay,
 // until it finishes or is stopped. Its events go to the event log; its progress to the caller.
-import { readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { EffectivePolicy } from "../../policy/layering.js";
 import { startRelay, type Relay } from "../../relay/relay.js";
 import type { Redact } from "../../secret/redact.js";
@@ -27,6 +27,8 @@ export interface WorkInput {
   policy: EffectivePolicy;
   prepared: Prepared;
   apiKey: string;
+  /** This round: its number (its events go apart), the model, what the worker is told, and the session it resumes. */
+  round: { n: number; model: string; prompt: string; resume?: string };
   stopper: Stopper;
   redact: Redact;
   /** The worker's facts so far; `urgent` when its visible activity changed. */
@@ -52,11 +54,11 @@ export async function work(input: WorkInput): Promise<Worked> {
   }
 }
 
-function commandFor({ job, policy, prepared }: WorkInput, relay: Relay): WorkerCommand {
+function commandFor({ job, policy, prepared, round }: WorkInput, relay: Relay): WorkerCommand {
   const { runtime } = prepared;
   return workerCommand({
     bin: prepared.bin,
-    model: job.tier.model,
+    model: round.model,
     cwd: job.worktree,
     home: runtime.worker.home,
     configDir: runtime.worker.config,
@@ -75,15 +77,16 @@ function commandFor({ job, policy, prepared }: WorkInput, relay: Relay): WorkerC
     deny: [...new Set([...denyRules, ...policy.worker.deny])],
     maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
     instructions: instructions(job, policy.checks),
+    ...(round.resume ? { resume: round.resume } : {}),
   });
 }
 
 async function runWorker(input: WorkInput, command: WorkerCommand, relay: Relay): Promise<Worked> {
-  const { store, job, stopper, redact } = input;
-  const events = new EventLog(store.file(job.id, "events.jsonl"), store.file(job.id, "events.1.jsonl"), redact);
-  const task = await readFile(store.file(job.id, "task.md"), "utf8");
+  const { store, job, stopper, redact, round } = input;
+  await mkdir(store.roundDir(job.id, round.n), { recursive: true });
+  const events = new EventLog(store.roundFile(job.id, round.n, "events.jsonl"), store.roundFile(job.id, round.n, "events.1.jsonl"), redact);
   let facts: WorkerFacts = { turns: 0 };
-  const worker = startWorker(command, job.worktree, task, {
+  const worker = startWorker(command, job.worktree, round.prompt, {
     onLine: (line) => events.append(line),
     onEvent: (progress, activityChanged) => {
       facts = {
