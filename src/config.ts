@@ -22,15 +22,19 @@ export interface Config {
   sandbox: boolean;
 }
 
+/** An environment variable is wrong; its name is the error's `variable`. */
 export class ConfigError extends UserError {
   override name = "ConfigError";
+  constructor(variable: string, message: string) {
+    super("configuration", message, { variable });
+  }
 }
 
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
   const home = nonEmpty(env, "CODE_WORKER_HOME") ?? join(homedir(), ".code-worker");
-  if (!isAbsolute(home)) throw new ConfigError(`CODE_WORKER_HOME must be an absolute path, got "${home}"`);
+  if (!isAbsolute(home)) throw new ConfigError("CODE_WORKER_HOME", `CODE_WORKER_HOME must be an absolute path, got "${home}"`);
   return {
     home,
     keySource: keySource(env),
@@ -55,7 +59,7 @@ function nonEmpty(env: Env, name: string): string | undefined {
 function absolutePath(env: Env, name: string): string | undefined {
   const value = nonEmpty(env, name);
   if (value !== undefined && !isAbsolute(value)) {
-    throw new ConfigError(`${name} must be an absolute path, got "${value}"`);
+    throw new ConfigError(name, `${name} must be an absolute path, got "${value}"`);
   }
   return value;
 }
@@ -63,7 +67,7 @@ function absolutePath(env: Env, name: string): string | undefined {
 function keySource(env: Env): Config["keySource"] {
   const path = absolutePath(env, "CODE_WORKER_API_KEY_FILE");
   if (path && nonEmpty(env, "CODE_WORKER_API_KEY")) {
-    throw new ConfigError("CODE_WORKER_API_KEY_FILE and CODE_WORKER_API_KEY are both set; unset CODE_WORKER_API_KEY (the key file is preferred)");
+    throw new ConfigError("CODE_WORKER_API_KEY", "CODE_WORKER_API_KEY_FILE and CODE_WORKER_API_KEY are both set; unset CODE_WORKER_API_KEY (the key file is preferred)");
   }
   if (path) return { kind: "file", path };
   if (nonEmpty(env, "CODE_WORKER_API_KEY")) return { kind: "env", variable: "CODE_WORKER_API_KEY" };
@@ -77,13 +81,13 @@ function baseUrl(env: Env): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`CODE_WORKER_BASE_URL is not a URL: "${value}" (e.g. https://api.example.com/v1)`);
+    throw new ConfigError("CODE_WORKER_BASE_URL", `CODE_WORKER_BASE_URL is not a URL: "${value}" (e.g. https://api.example.com/v1)`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(`CODE_WORKER_BASE_URL must start with http:// or https://, got "${value}"`);
+    throw new ConfigError("CODE_WORKER_BASE_URL", `CODE_WORKER_BASE_URL must start with http:// or https://, got "${value}"`);
   }
   if (url.username || url.password) {
-    throw new ConfigError("CODE_WORKER_BASE_URL must not carry credentials; put the key in CODE_WORKER_API_KEY_FILE");
+    throw new ConfigError("CODE_WORKER_BASE_URL", "CODE_WORKER_BASE_URL must not carry credentials; put the key in CODE_WORKER_API_KEY_FILE");
   }
   return value;
 }
@@ -93,7 +97,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
 }
@@ -102,5 +106,5 @@ function sandbox(env: Env): boolean {
   const raw = nonEmpty(env, "CODE_WORKER_SANDBOX") ?? "on";
   if (raw === "on") return true;
   if (raw === "off") return false;
-  throw new ConfigError(`CODE_WORKER_SANDBOX must be "on" or "off", got "${raw}"`);
+  throw new ConfigError("CODE_WORKER_SANDBOX", `CODE_WORKER_SANDBOX must be "on" or "off", got "${raw}"`);
 }

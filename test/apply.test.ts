@@ -63,7 +63,8 @@ test("the host changed the same lines: conflicts are named and apply changes not
   assert.deepEqual(view.merge?.conflicts, { paths: ["src/sum.js"], count: 1 });
   assert.equal(view.merge?.status, "conflicts");
   assert.equal(view.next, "inspect");
-  await assert.rejects(f.engine.apply(job.id), { message: /src\/sum\.js/ });
+  const data = { host_head: await git.revparse(["HEAD"]), branch: job.branch, paths: ["src/sum.js"] };
+  await assert.rejects(f.engine.apply(job.id), { message: /src\/sum\.js/, code: "conflict", data });
   assert.deepEqual(treeDigest(f.repo, hostOwn), before);
   assert.equal((await f.engine.get(job.id)).status, "done");
 });
@@ -83,7 +84,11 @@ test("an apply whose cleanup fails still records the job applied: the change is 
   const read = await f.engine.get(job.id);
   assert.equal(read.status, "applied");
   assert.deepEqual(read.applied, applied.applied);
-  await assert.rejects(f.engine.apply(job.id), { message: `job ${job.id} is already applied (commit, host HEAD ${applied.applied?.host_head})` });
+  await assert.rejects(f.engine.apply(job.id), {
+    message: `job ${job.id} is already applied (commit, host HEAD ${applied.applied?.host_head})`,
+    code: "invalid_state",
+    data: { job_id: job.id, status: "applied", host_head: applied.applied?.host_head },
+  });
 });
 
 test("a change the policy sent to review is applied only with an explicit acceptance", async (t) => {
@@ -91,7 +96,7 @@ test("a change the policy sent to review is applied only with an explicit accept
   const started = await f.engine.start({ cwd: f.repo, task: sampleTask, tier: "fast" });
   const job = await f.engine.wait(started.id, 120);
   assert.equal(job.verdict?.verdict, "review");
-  await assert.rejects(f.engine.apply(job.id), { message: /needs a person's review .*apply with accept_review/ });
+  await assert.rejects(f.engine.apply(job.id), { message: /needs a person's review .*apply with accept_review/, code: "needs_review", data: { job_id: job.id, reasons: job.verdict.reasons } });
   const applied = await f.engine.apply(job.id, { acceptReview: true, mode: "working-tree" });
   assert.equal(applied.applied?.mode, "working-tree");
   assert.equal(applied.applied?.commit, undefined);
@@ -118,7 +123,7 @@ test("discard leaves no worktree, no branch and no stray files; gc spares runnin
   assert.ok(!(await git.raw(["worktree", "list"])).includes(dropped.id));
   assert.ok(!existsSync(join(f.home, "run", dropped.id)));
   assert.equal(compactResult(discarded, Date.now()).merge?.status, "discarded");
-  await assert.rejects(f.engine.discard(running.id), { message: /is still \w+; cancel it first/ });
+  await assert.rejects(f.engine.discard(running.id), { message: /is still \w+; cancel it first/, code: "invalid_state" });
 
   const cleaned = await f.engine.gc(0);
   assert.deepEqual(cleaned.map((job) => job.id), []);

@@ -49,6 +49,25 @@ test("a flag or argument the command does not take is one line with the command'
   assert.match(help.stdout, /^ {2}policy check \[FILE\.\.\.\] +validate policy files/m);
 });
 
+test("with --json an error is {error: {code, message, …data}} on stdout alone, with the same exit code", async (t) => {
+  const home = mkdtempSync(join(tmpdir(), "code-worker-cli-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const runWith = (args: string[], env: Record<string, string>) => execa("node", [cli, ...args], { env: { PATH: process.env.PATH, ...env }, extendEnv: false, reject: false });
+  const cases: [string[], Record<string, string>, Record<string, unknown>][] = [
+    [["list", "extra", "--json"], {}, { code: "invalid_input", message: `unexpected argument "extra" for list (${listUsage})` }],
+    [["--json", "status", "nosuch-abcd"], { CODE_WORKER_HOME: home }, { code: "not_found", message: 'unknown job "nosuch-abcd" (list jobs to see their ids)', job_id: "nosuch-abcd" }],
+    [["list", "--json"], { CODE_WORKER_HOME: home, CODE_WORKER_MAX_JOBS: "lots" }, { code: "configuration", message: 'CODE_WORKER_MAX_JOBS must be a whole number from 1 to 64, got "lots"', variable: "CODE_WORKER_MAX_JOBS" }],
+  ];
+  for (const [args, env, error] of cases) {
+    const result = await runWith(args, env);
+    assert.deepEqual(JSON.parse(result.stdout), { error }, args.join(" "));
+    assert.equal(result.stderr, "");
+    assert.equal(result.exitCode, 2);
+  }
+  const plain = await runWith(["status", "nosuch-abcd"], { CODE_WORKER_HOME: home });
+  assert.deepEqual([plain.stdout, plain.stderr], ["", 'code-worker: unknown job "nosuch-abcd" (list jobs to see their ids)']);
+});
+
 test("policy check checks every file given and fails when any of them is invalid", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "code-worker-cli-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

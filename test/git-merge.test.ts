@@ -8,6 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { after, describe, test, type TestContext } from "node:test";
 import { execa } from "execa";
 import { dir } from "tmp-promise";
+import { UserError } from "../src/errors.js";
 import { applyJob, discardJob, type ApplyMode, type ApplyRequest } from "../src/git/apply.js";
 import { moveHost } from "../src/git/host-update.js";
 import { mergeInputs, mergeStatus } from "../src/git/merge.js";
@@ -101,13 +102,15 @@ async function snapshot(host: string): Promise<string> {
   return [...files, ...facts].join("\n");
 }
 
-async function assertRefused(s: Scenario, modesToTry: ApplyMode[], refusal: RegExp): Promise<void> {
+/** Every mode refuses with one line, and leaves the host as it was; `carries` is the code and the data the line was built from. */
+async function assertRefused(s: Scenario, modesToTry: ApplyMode[], refusal: RegExp, carries?: Pick<UserError, "code" | "data">): Promise<void> {
   const before = await snapshot(s.host);
   for (const mode of modesToTry) {
     await assert.rejects(applyJob(request(s, mode)), (error: Error) => {
-      assert.equal(error.name, "UserError");
+      assert.ok(error instanceof UserError);
       assert.match(error.message, refusal);
       assert.doesNotMatch(error.message, /\n/);
+      if (carries) assert.deepEqual({ code: error.code, data: error.data }, carries, mode);
       return true;
     });
     assert.equal(await snapshot(s.host), before, `${mode} changed the host while refusing`);
@@ -153,7 +156,8 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
       host_head: hostHead.slice(0, 7),
       host_head_full: hostHead,
     });
-    await assertRefused(s, modes, /^the job's change conflicts with the host's HEAD [0-9a-f]{7} in notes\.txt; run the job again from the current HEAD/);
+    const conflict = { code: "conflict", data: { host_head: hostHead, branch: s.branch, paths: ["notes.txt"] } } as const;
+    await assertRefused(s, modes, /^the job's change conflicts with the host's HEAD [0-9a-f]{7} in notes\.txt; run the job again from the current HEAD/, conflict);
   });
 
   test("uncommitted host changes in a path the job changes refuse the apply and survive byte for byte", async (t) => {
@@ -162,7 +166,7 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     const refusal = /^the host has uncommitted changes in notes\.txt, which the job also changes; commit or stash them/;
 
     await write(s.host, { "notes.txt": "one\ntwo\nthree\nthe host's unsaved line\n" });
-    await assertRefused(s, modes, refusal);
+    await assertRefused(s, modes, refusal, { code: "host_dirty", data: { paths: ["notes.txt"] } });
 
     await git(s.host, "add", "notes.txt");
     await write(s.host, { "notes.txt": "one\ntwo\nthree\n" }); // staged change, working tree back to HEAD
@@ -176,7 +180,7 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await git(s.worktree, "add", "--force", ".env"); // the host ignores it, the job adds it all the same
     await jobCommit(s, { "docs/guide.md": "# guide\n" });
     await write(s.host, { ".env": "SECRET=host's own\n" });
-    await assertRefused(s, modes, /^untracked files in the host are in the way of the job's new files: \.env;/);
+    await assertRefused(s, modes, /^untracked files in the host are in the way of the job's new files: \.env;/, { code: "host_dirty", data: { paths: [".env"] } });
     await rm(join(s.host, ".env"));
     await write(s.host, { docs: "a file where the job needs a directory\n" });
     await assertRefused(s, modes, /in the way of the job's new files: docs;/);
@@ -267,11 +271,11 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await git(s.host, "checkout", "--quiet", "main");
     await hostCommit(s.host, { "notes.txt": "main\n" });
     await assert.rejects(git(s.host, "merge", "side"));
-    await assertRefused(s, modes, /^the host's checkout is in the middle of a merge \(finish it or run git merge --abort\), then apply again$/);
+    await assertRefused(s, modes, /^the host's checkout is in the middle of a merge \(finish it or run git merge --abort\), then apply again$/, { code: "host_dirty", data: {} });
 
     await git(s.host, "merge", "--abort");
     await git(s.host, "checkout", "--quiet", "--detach");
-    await assertRefused(s, ["commit", "merge"], /^the host's checkout has a detached HEAD; check out a branch, or apply with mode "working-tree"$/);
+    await assertRefused(s, ["commit", "merge"], /^the host's checkout has a detached HEAD; check out a branch, or apply with mode "working-tree"$/, { code: "invalid_state", data: {} });
     assert.equal((await mergeStatus(s.host, s.branch, s.base)).status, "clean");
     await applyJob(request(s, "working-tree"));
     assert.equal(await git(s.host, "status", "--porcelain"), " M src/app.js");
@@ -343,6 +347,7 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     const target = await git(s.host, "commit-tree", "-p", stale, "-m", "stale", `${s.branch}^{tree}`);
     await assert.rejects(moveHost(s.host, await git(s.host, "rev-parse", stale), target, "test"), {
       name: "UserError",
+      code: "busy",
       message: /^could not move the host's HEAD \(it moved during apply and is no longer [0-9a-f]{7}\); nothing was changed, apply again$/,
     });
     assert.equal(await snapshot(s.host), snapshotBefore);
@@ -383,6 +388,8 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await git(s.host, "checkout", "--quiet", s.branch);
     await assert.rejects(discardJob(s.host, s.worktree, s.branch), {
       name: "UserError",
+      code: "invalid_state",
+      data: { branch: s.branch, checkout: s.host },
       message: `branch "${s.branch}" is checked out in "${s.host}"; switch that checkout to another branch, then discard again`,
     });
   });

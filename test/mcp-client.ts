@@ -39,6 +39,13 @@ export function errorText(result: CallToolResult): string {
   return (result.content[0] as { text: string }).text;
 }
 
+/** An error result's structuredContent.error ({code, message, …data}); its message is the text line. */
+export function errorOf(result: CallToolResult): Record<string, unknown> {
+  const error = (result.structuredContent as { error?: Record<string, unknown> } | undefined)?.error;
+  if (!error || error.message !== errorText(result)) throw new Error(`expected {error: {code, message: the text line}}, got ${JSON.stringify(result.structuredContent)}`);
+  return error;
+}
+
 export function view(result: CallToolResult): Record<string, any> {
   if (result.isError) throw new Error(`tool failed: ${JSON.stringify(result.content)}`);
   return result.structuredContent as Record<string, any>;

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { z } from "zod";
-import { UserError } from "../src/errors.js";
-import { errorLine, excerpt } from "../src/mcp/result.js";
+import { errorJson, UserError } from "../src/errors.js";
+import { errorLine, excerpt, failure } from "../src/mcp/result.js";
 import { toolInput } from "../src/mcp/schemas.js";
 
 test("an error becomes one line under 200 bytes, with every long echoed run cut to 40 characters", () => {
@@ -23,6 +23,19 @@ test("an error becomes one line under 200 bytes, with every long echoed run cut 
     assert.ok(Buffer.byteLength(line) < 200, `${Buffer.byteLength(line)} bytes`);
     assert.ok(line.endsWith("…") && !line.includes("\uFFFD"));
   }
+});
+
+test("an error result carries its code and data beside the line, capped: 10 entries of a list and the count of the rest", () => {
+  const paths = Array.from({ length: 25 }, (_, i) => `src/${"x".repeat(i === 0 ? 500 : 1)}${i}.ts`);
+  const message = `the host has uncommitted changes in ${paths.slice(0, 5).join(", ")} and 20 more, which the job also changes; commit or stash them, then apply again`;
+  const result = failure("host_dirty", message, { paths, host_head: undefined });
+  const line = (result.content[0] as { text: string }).text;
+  assert.equal(line, errorLine(message));
+  const error = (result.structuredContent as { error: Record<string, unknown> }).error;
+  assert.deepEqual(error, { code: "host_dirty", message: line, paths: [`src/${"x".repeat(196)}…`, ...paths.slice(1, 10)], paths_more: 15 });
+  assert.ok(Buffer.byteLength(JSON.stringify(result.structuredContent)) < 600);
+  // The data cannot overwrite the code or the message.
+  assert.deepEqual(errorJson("not_found", "no job", { code: "x", message: "y", job_id: "a-abcd" }), { code: "not_found", message: "no job", job_id: "a-abcd" });
 });
 
 test("excerpt quotes at most 40 characters of any value", () => {

@@ -23,7 +23,7 @@ test("a server killed mid-job and restarted sees the job finish", async (t) => {
 });
 
 test("a host that cancels a wait call gets control back; the server and the job carry on", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, bash("true; sleep 4"), say("Done waiting.")] } } });
+  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, bash("true; sleep 4"), say("Done waiting.")], fallback: say("Nothing more to fix.") } } });
   const mcp = await connect(t, f.env);
   const { job_id } = view(await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "Wait a bit.", execution_tier: "fast" }));
   const abort = new AbortController();

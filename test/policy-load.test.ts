@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { errorJson } from "../src/errors.js";
 import { checkPolicyFile, loadPolicy, pickPolicySource, PolicyError, type LoadOptions } from "../src/policy/load.js";
 import { globPattern, globProblem } from "../src/policy/paths.js";
 import { policySchemaText } from "../src/policy/schema.js";
@@ -238,6 +239,11 @@ test("a policy error's message is its first problem, and it lists at most 20", (
   assert.ok(error instanceof PolicyError);
   assert.equal(error.problems.length, 20);
   assert.equal(error.message, `.code-worker/policy.yaml:3:31 [OUT_OF_RANGE] rules.r0.max: must be at least 0, got -1 (and 19 more)`);
+  // A host gets the problems themselves, the first 10 and how many more.
+  assert.equal(error.code, "policy_invalid");
+  const json = errorJson(error.code, error.message, error.data);
+  assert.deepEqual(json.problems, error.problems.slice(0, 10));
+  assert.equal(json.problems_more, 10);
   assert.throws(
     () => pickPolicySource([{ name: ".code-worker/policy.yaml", text: "" }, { name: ".code-worker/policy.yml", text: "" }]),
     { message: ".code-worker/policy.yml:1:1 [BOTH_FILES] both .code-worker/policy.yaml and .code-worker/policy.yml exist; keep one" },

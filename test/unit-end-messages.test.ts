@@ -56,6 +56,6 @@ test("a worker that failed names what failed and the variable or limit to check"
 });
 
 test("anything thrown past the steps fails the job: a UserError with its own line, the rest as a runner error", () => {
-  assert.deepEqual(crashEnding(new UserError("the key file \"/k\" (CODE_WORKER_API_KEY_FILE) is empty")), { state: "failed", error: "the key file \"/k\" (CODE_WORKER_API_KEY_FILE) is empty" });
+  assert.deepEqual(crashEnding(new UserError("configuration", "the key file \"/k\" (CODE_WORKER_API_KEY_FILE) is empty")), { state: "failed", error: "the key file \"/k\" (CODE_WORKER_API_KEY_FILE) is empty" });
   assert.deepEqual(crashEnding(new Error("EACCES:\n permission denied")), { state: "failed", error: "runner error: Error: EACCES: permission denied" });
 });

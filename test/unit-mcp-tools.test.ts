@@ -13,7 +13,7 @@ import { dir } from "tmp-promise";
 import { loadConfig } from "../src/config.js";
 import { Engine } from "../src/control/engine.js";
 import { createServer } from "../src/mcp/server.js";
-import { errorText, view } from "./mcp-client.js";
+import { errorOf, errorText, view } from "./mcp-client.js";
 
 /** The whole tools/list response a host loads into its context; the README states this budget. */
 const toolsListBudget = 10_240;
@@ -105,6 +105,21 @@ test("bad arguments get one line naming the field and its form", async () => {
   }
   assert.deepEqual(view(await call("code_worker_list_jobs", {})).jobs, []);
   assert.deepEqual(logged.filter((line) => line.includes("internal error")), []);
+});
+
+test("an error result carries its code and data, and passes the SDK client's check against each tool's output schema", async () => {
+  await client.listTools(); // the client checks results, error results too, against the schemas it has listed
+  const cases: [Promise<CallToolResult>, Record<string, unknown>][] = [
+    [call("code_worker_discard_job", { job_id: "nosuch-abcd" }), { code: "not_found", job_id: "nosuch-abcd" }],
+    [call("code_worker_start_implementation", { cwd: repo, task: "Fix sum.", execution_tier: "think" }), { code: "configuration", variable: "CODE_WORKER_THINK_MODEL" }],
+    [call("code_worker_list_jobs", { limit: 0 }), { code: "invalid_input", field: "limit" }],
+    [call("code_worker_get_details", { job_id: "fix-sum-k7m2", what: "diff", path: "a\0" }), { code: "invalid_input", field: "path" }],
+    [call("code_worker_get_job", { job_id: "../../etc/passwd" }), { code: "invalid_input", field: "job_id" }],
+  ];
+  for (const [result, expected] of cases) {
+    const error = errorOf(await result);
+    assert.deepEqual(error, { ...expected, message: error.message });
+  }
 });
 
 test("what the engine refuses before any runner starts is one line too", async () => {

@@ -1,5 +1,6 @@
 // The compact views as tables: what fit cuts first, the counts it leaves, the byte budgets whatever
-// a record holds, the next step a host is told, and capText's cuts on character boundaries.
+// a record holds, the next step a host is told, capText's cuts on character boundaries, and what
+// several rounds add (the compact fields, the progress line, status's line per round).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { CheckOutcome } from "../src/facts/change.js";

@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadConfig, type Tier } from "../config.js";
-import { UserError } from "../errors.js";
+import { errorJson, UserError } from "../errors.js";
 import { Engine, runnerAlive } from "../control/engine.js";
 import { eventLines, roundOf } from "../control/details.js";
 import { activeStates, cancelReasons, isTerminal, terminalStates, type CancelReason, type JobState } from "../store/record.js";
@@ -136,23 +136,23 @@ function parse(argv: string[]): { flags: Flags; command: string | undefined; arg
   if (tokens.some((token) => token.kind === "option" && token.name === "help")) return { flags: { help: true }, command: undefined, args: [] };
   if (name === undefined) {
     const unknown = tokens.find((token) => token.kind === "option" && !Object.hasOwn(options, token.name));
-    if (unknown?.kind === "option") throw new UserError(`unknown option ${unknown.rawName} (see code-worker --help)`);
+    if (unknown?.kind === "option") throw new UserError("invalid_input", `unknown option ${unknown.rawName} (see code-worker --help)`);
     return { flags: parseStrict(argv).values, command: undefined, args: [] };
   }
   const command = Object.hasOwn(commands, name) ? commands[name]! : undefined;
   if (!command) {
-    throw new UserError(positionals[0] === "policy" ? "policy needs check or explain (see code-worker --help)" : `unknown command "${positionals[0]}" (see code-worker --help)`);
+    throw new UserError("invalid_input", positionals[0] === "policy" ? "policy needs check or explain (see code-worker --help)" : `unknown command "${positionals[0]}" (see code-worker --help)`);
   }
   const where = `for ${name} (${usageOf(name)})`;
   for (const token of tokens) checkFlag(token, command, name);
   const args = positionals.slice(name.split(" ").length);
   const extra = args.slice(command.maxArgs);
-  if (extra.length) throw new UserError(`unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((arg) => JSON.stringify(arg)).join(", ")} ${where}`);
+  if (extra.length) throw new UserError("invalid_input", `unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((arg) => JSON.stringify(arg)).join(", ")} ${where}`);
   try {
     return { flags: parseStrict(argv).values, command: name, args };
   } catch (error) {
     // Only a case checkFlag missed; still one line.
-    throw new UserError(`${(error as Error).message.split("\n")[0]} ${where}`);
+    throw new UserError("invalid_input", `${(error as Error).message.split("\n")[0]} ${where}`);
   }
 }
 
@@ -162,13 +162,13 @@ function checkFlag(token: Token, command: Command, name: string): void {
   const where = `for ${name} (${usageOf(name)})`;
   const flag = token.name as FlagName;
   if (!Object.hasOwn(options, flag) || !(globalFlags.includes(flag) || command.flags.includes(flag))) {
-    throw new UserError(`unknown option ${token.rawName} ${where}`);
+    throw new UserError("invalid_input", `unknown option ${token.rawName} ${where}`);
   }
   const type = options[flag].type;
-  if (type === "boolean" && token.inlineValue) throw new UserError(`${token.rawName} takes no value ${where}`);
-  if (type === "string" && token.value === undefined) throw new UserError(`${token.rawName} needs a value ${where}`);
+  if (type === "boolean" && token.inlineValue) throw new UserError("invalid_input", `${token.rawName} takes no value ${where}`);
+  if (type === "string" && token.value === undefined) throw new UserError("invalid_input", `${token.rawName} needs a value ${where}`);
   if (type === "string" && !token.inlineValue && token.value?.startsWith("-")) {
-    throw new UserError(`${token.rawName} needs a value for ${name}; for one starting with "-", write ${token.rawName}=VALUE (${usageOf(name)})`);
+    throw new UserError("invalid_input", `${token.rawName} needs a value for ${name}; for one starting with "-", write ${token.rawName}=VALUE (${usageOf(name)})`);
   }
 }
 
@@ -211,7 +211,7 @@ async function main(argv: string[]): Promise<number> {
     case "policy explain":
       return policyExplain(engine, required(rest[0], "JOB", command), out);
     default:
-      throw new UserError(`unknown command "${command}" (see code-worker --help)`);
+      throw new UserError("invalid_input", `unknown command "${command}" (see code-worker --help)`);
   }
 }
 
@@ -247,15 +247,15 @@ async function continueJob(engine: Engine, id: string, flags: Flags, out: Output
 
 /** The task from --task or --task-file, exactly one of them. */
 async function taskOf(flags: Flags): Promise<string> {
-  if (flags.task !== undefined && flags["task-file"] !== undefined) throw new UserError("give --task or --task-file, not both");
+  if (flags.task !== undefined && flags["task-file"] !== undefined) throw new UserError("invalid_input", "give --task or --task-file, not both");
   const task = flags["task-file"] !== undefined ? await readTaskFile(flags["task-file"]) : flags.task;
-  if (task === undefined) throw new UserError("say what to do with --task TEXT or --task-file F");
+  if (task === undefined) throw new UserError("invalid_input", "say what to do with --task TEXT or --task-file F");
   return task;
 }
 
 async function status(engine: Engine, id: string | undefined, out: Output): Promise<number> {
   const job = id ? await engine.get(id) : (await engine.list({ cwd: process.cwd(), limit: 1 }))[0];
-  if (!job) throw new UserError("no jobs in this repository yet; start one with code-worker start");
+  if (!job) throw new UserError("not_found", "no jobs in this repository yet; start one with code-worker start");
   const now = Date.now();
   out.view(jobView(job, now, runnerAlive(job)), describeJob(job, now, runnerAlive(job)));
   return 0;
@@ -293,7 +293,7 @@ async function list(engine: Engine, flags: Flags, out: Output): Promise<number> 
 async function cancel(engine: Engine, id: string, flags: Flags, out: Output): Promise<number> {
   const reason = flags.reason;
   if (!reason || !(cancelReasons as readonly string[]).includes(reason)) {
-    throw new UserError(`cancel needs --reason ${cancelReasons.join("|")}`);
+    throw new UserError("invalid_input", `cancel needs --reason ${cancelReasons.join("|")}`);
   }
   const job = await engine.cancel(id, reason as CancelReason, flags.note);
   const now = Date.now();
@@ -345,7 +345,7 @@ async function review(engine: Engine, id: string, out: Output): Promise<number> 
 async function apply(engine: Engine, id: string, flags: Flags, out: Output): Promise<number> {
   const mode = flags.mode;
   if (mode !== undefined && mode !== "commit" && mode !== "merge" && mode !== "working-tree") {
-    throw new UserError(`--mode must be commit, merge or working-tree, got "${mode}"`);
+    throw new UserError("invalid_input", `--mode must be commit, merge or working-tree, got "${mode}"`);
   }
   const job = await engine.apply(id, { mode, acceptReview: flags["accept-review"] });
   const how = job.applied?.commit ? `as commit ${job.applied.commit}` : "as uncommitted changes";
@@ -355,7 +355,7 @@ async function apply(engine: Engine, id: string, flags: Flags, out: Output): Pro
 
 async function gc(engine: Engine, flags: Flags, out: Output): Promise<number> {
   const days = flags["older-than"] === undefined ? 7 : Number(flags["older-than"]);
-  if (!Number.isFinite(days) || days < 0) throw new UserError(`--older-than must be a number of days, got "${flags["older-than"]}"`);
+  if (!Number.isFinite(days) || days < 0) throw new UserError("invalid_input", `--older-than must be a number of days, got "${flags["older-than"]}"`);
   const cleaned = await engine.gc(days * 86_400);
   if (out.json) out.print({ cleaned: cleaned.map((job) => job.id) });
   else console.log(cleaned.length ? cleaned.map((job) => `cleaned ${job.id} (${job.status})`).join("\n") : "nothing to clean");
@@ -389,7 +389,7 @@ async function policyCheck(files: string[], out: Output): Promise<number> {
 
 async function policyExplain(engine: Engine, id: string, out: Output): Promise<number> {
   const job = await engine.get(id);
-  if (!job.verdict) throw new UserError(`job ${id} has no verdict (it is ${job.status}); only jobs that reached review have one`);
+  if (!job.verdict) throw new UserError("invalid_state", `job ${id} has no verdict (it is ${job.status}); only jobs that reached review have one`, { job_id: id, status: job.status });
   if (out.json) {
     out.print({ job_id: job.id, verdict: job.verdict.verdict, sources: job.policy_sources, fired: job.verdict.fired, checks: job.checks?.results });
     return 0;
@@ -430,24 +430,24 @@ async function readTaskFile(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch {
-    throw new UserError(`cannot read the task file "${path}" (--task-file)`);
+    throw new UserError("not_found", `cannot read the task file "${path}" (--task-file)`, { path });
   }
 }
 
 function required(value: string | undefined, name: string, command: string): string {
-  if (!value) throw new UserError(`missing ${name} (${usageOf(command)})`);
+  if (!value) throw new UserError("invalid_input", `missing ${name} (${usageOf(command)})`);
   return value;
 }
 
 function tier(value: string | undefined): Tier | "auto" | undefined {
   if (value === undefined || value === "fast" || value === "think" || value === "auto") return value;
-  throw new UserError(`--tier must be fast, think or auto, got "${value}"`);
+  throw new UserError("invalid_input", `--tier must be fast, think or auto, got "${value}"`);
 }
 
 function state(value: string | undefined): JobState | undefined {
   const states: readonly string[] = [...activeStates, ...terminalStates];
   if (value === undefined || states.includes(value)) return value as JobState | undefined;
-  throw new UserError(`--status must be one of ${states.join(", ")}, got "${value}"`);
+  throw new UserError("invalid_input", `--status must be one of ${states.join(", ")}, got "${value}"`);
 }
 
 function seconds(value: string | undefined, flag: string): number | undefined {
@@ -456,18 +456,18 @@ function seconds(value: string | undefined, flag: string): number | undefined {
 
 function count(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a whole number above 0, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UserError("invalid_input", `${flag} must be a whole number above 0, got "${value}"`);
   return n;
 }
 
+const argv = process.argv.slice(2);
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(argv);
 } catch (error) {
-  if (error instanceof UserError) {
-    console.error(`code-worker: ${error.message}`);
-    process.exitCode = 2;
-  } else {
-    console.error(`code-worker: internal error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  }
+  const known = error instanceof UserError;
+  const message = known ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+  // --json is looked for in the raw words, so that an error in parsing them comes as JSON too.
+  if (argv.includes("--json")) console.log(JSON.stringify({ error: known ? errorJson(error.code, message, error.data) : errorJson("internal", message) }));
+  else console.error(`code-worker: ${message}`);
+  process.exitCode = known ? 2 : 1;
 }

@@ -71,12 +71,13 @@ export interface ApplyOptions {
 }
 
 export async function applyDoneJob(store: JobStore, job: JobRecord, options: ApplyOptions): Promise<JobRecord> {
-  if (job.status === "applied") throw new UserError(`job ${job.id} is already applied (${job.applied?.mode}, host HEAD ${job.applied?.host_head})`);
-  if (job.status !== "done") throw new UserError(`job ${job.id} is ${job.status}; only a done job can be applied`);
+  if (job.status === "applied") throw new UserError("invalid_state", `job ${job.id} is already applied (${job.applied?.mode}, host HEAD ${job.applied?.host_head})`, { job_id: job.id, status: job.status, host_head: job.applied?.host_head });
+  if (job.status !== "done") throw new UserError("invalid_state", `job ${job.id} is ${job.status}; only a done job can be applied`, { job_id: job.id, status: job.status });
   const verdict = job.verdict?.verdict;
-  if (verdict === "reject") throw new UserError(`job ${job.id} was rejected by policy (${job.verdict!.reasons[0] ?? "see policy explain"}); discard it`);
+  if (verdict === "reject") throw new UserError("rejected", `job ${job.id} was rejected by policy (${job.verdict!.reasons[0] ?? "see policy explain"}); discard it`, { job_id: job.id, reasons: job.verdict!.reasons });
   if (verdict === "review" && !options.acceptReview) {
-    throw new UserError(`job ${job.id} needs a person's review (${job.verdict!.reasons[0] ?? "see policy explain"}); apply with accept_review after looking at it`);
+    const reasons = job.verdict!.reasons;
+    throw new UserError("needs_review", `job ${job.id} needs a person's review (${reasons[0] ?? "see policy explain"}); apply with accept_review after looking at it`, { job_id: job.id, reasons });
   }
   assertTransition(job.id, job.status, "applied");
   const mode = options.mode ?? "commit";
@@ -104,8 +105,8 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
 /** Removes the worktree and the branch; the small record stays, as discarded. */
 export async function discardEndedJob(store: JobStore, job: JobRecord): Promise<JobRecord> {
   if (job.status === "discarded") return job;
-  if (!isTerminal(job.status)) throw new UserError(`job ${job.id} is still ${job.status}; cancel it first`);
-  if (job.status === "applied") throw new UserError(`job ${job.id} is applied; its branch goes with code-worker gc`);
+  if (!isTerminal(job.status)) throw new UserError("invalid_state", `job ${job.id} is still ${job.status}; cancel it first`, { job_id: job.id, status: job.status });
+  if (job.status === "applied") throw new UserError("invalid_state", `job ${job.id} is applied; its branch goes with code-worker gc`, { job_id: job.id, status: job.status });
   assertTransition(job.id, job.status, "discarded");
   await discardJob(job.repo.root, job.worktree, job.branch);
   await rm(new HomeLayout(job.settings.home).runDir(job.id), { recursive: true, force: true });

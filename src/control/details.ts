@@ -33,7 +33,7 @@ export function roundOf(job: JobRecord, requested: number | undefined): number {
   const last = currentRound(job);
   if (requested === undefined) return last;
   if (!Number.isInteger(requested) || requested < 1 || requested > last) {
-    throw new UserError(`job ${job.id} has no round ${requested}; ${last === 1 ? "it has only round 1" : `its rounds are 1 to ${last}`}`);
+    throw new UserError("not_found", `job ${job.id} has no round ${requested}; ${last === 1 ? "it has only round 1" : `its rounds are 1 to ${last}`}`, { job_id: job.id, round: requested, rounds: last });
   }
   return requested;
 }
@@ -71,11 +71,11 @@ export function eventLines(store: JobStore, job: JobRecord, round: number, count
 /** The whole change from the base, or, when a round is asked for, that round's own commits. */
 async function diff(job: JobRecord, path: string | undefined, round: number | undefined): Promise<string> {
   if (job.withheld?.some((file) => file.why === "secret")) {
-    throw new UserError(`job ${job.id}'s change held the provider key (or an encoding of it), so its diff is not served; discard the job`);
+    throw new UserError("rejected", `job ${job.id}'s change held the provider key (or an encoding of it), so its diff is not served; discard the job`, { job_id: job.id });
   }
   const [from, to] = round === undefined ? [job.base.commit, job.head_commit] : roundSpan(job, round);
   if (!to) return round === undefined ? "(no commit yet: the job has not reached its commit step)" : `(round ${round} made no commit)`;
-  if (path !== undefined && (path.startsWith("-") || path.includes("\0"))) throw new UserError(`path "${path}" is not a repository path`);
+  if (path !== undefined && (path.startsWith("-") || path.includes("\0"))) throw new UserError("invalid_input", `path "${path}" is not a repository path`, { field: "path" });
   const text = await git(job.repo.root).raw(["diff", "--no-color", "--no-ext-diff", "--no-textconv", `${from}..${to}`, "--", ...(path ? [path] : [])]);
   const who = round === undefined ? "the job" : `round ${round}`;
   return text || (path ? `(${who} did not change ${path})` : `(${who} changed nothing)`);
@@ -96,8 +96,8 @@ async function checkLog(store: JobStore, job: JobRecord, name: string | undefine
   const names = logs.filter((file) => file.endsWith(".log")).map((file) => file.slice(0, -4));
   const where = currentRound(job) > 1 ? `in round ${round}` : "for this job";
   if (!names.length) return `(no checks have run ${where})`;
-  if (!name) throw new UserError(`say which check with path: one of ${names.join(", ")}`);
-  if (!names.includes(name)) throw new UserError(`no check "${name}" ran ${where}; these did: ${names.join(", ")}`);
+  if (!name) throw new UserError("invalid_input", `say which check with path: one of ${names.join(", ")}`, { field: "path", checks: names });
+  if (!names.includes(name)) throw new UserError("not_found", `no check "${name}" ran ${where}; these did: ${names.join(", ")}`, { check: name, checks: names });
   const log = store.checkLog(job.id, name, round);
   return existsSync(log) ? readFile(log, "utf8") : "";
 }

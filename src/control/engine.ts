@@ -63,13 +63,13 @@ export class Engine {
 
   async start(request: StartRequest): Promise<JobRecord> {
     const task = request.task.trim();
-    if (!task) throw new UserError("task is empty; say what the worker should change");
-    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("task is over 1 MiB; put the details in a file in the repository and point to it");
+    if (!task) throw new UserError("invalid_input", "task is empty; say what the worker should change");
+    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
     const repo = await resolveRepo(request.cwd);
     const baseRef = request.base ?? "HEAD";
     const baseCommit = await resolveCommit(repo.root, baseRef);
     if (!(await reachableFromOwnRefs(repo.root, baseCommit, "code-worker/*"))) {
-      throw new UserError(`base "${oneLine(baseRef, 60)}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`);
+      throw new UserError("invalid_input", `base "${oneLine(baseRef, 60)}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`);
     }
     const tier = chooseTier(request.tier ?? "auto", task, this.config);
     const jobTimeoutS = timeoutS(request.timeoutS, this.config.jobTimeoutS);
@@ -115,23 +115,29 @@ export class Engine {
    */
   async continue(id: string, request: { task: string; tier?: Tier | "auto" }): Promise<JobRecord> {
     const task = request.task.trim();
-    if (!task) throw new UserError("task is empty; say what the worker should change next");
-    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("task is over 1 MiB; put the details in a file in the repository and point to it");
+    if (!task) throw new UserError("invalid_input", "task is empty; say what the worker should change next");
+    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
     const { store, job } = await this.locate(id);
     if (!(continuableStates as readonly string[]).includes(job.status)) {
-      throw new UserError(`job ${id} is ${job.status}; only a done, failed, cancelled or timed-out job can be continued${isTerminal(job.status) ? ", start a new job instead" : ", wait for it to end"}`);
+      throw new UserError("invalid_state", `job ${id} is ${job.status}; only a done, failed, cancelled or timed-out job can be continued${isTerminal(job.status) ? ", start a new job instead" : ", wait for it to end"}`, {
+        job_id: id,
+        status: job.status,
+      });
     }
     const ran = job.rounds?.length ?? 0;
-    if (!ran || !job.worktree_git_dir) throw new UserError(`job ${id} ended before its worker ran; start a new job instead`);
+    if (!ran || !job.worktree_git_dir) throw new UserError("invalid_state", `job ${id} ended before its worker ran; start a new job instead`, { job_id: id, status: job.status });
     const limit = job.limits?.max_rounds ?? defaultMaxRounds;
-    if (ran >= limit) throw new UserError(`job ${id} has run ${ran} rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`);
+    if (ran >= limit) throw new UserError("invalid_state", `job ${id} has run ${ran} rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`, { job_id: id, rounds: ran, max_rounds: limit });
+    const spent = (job.rounds ?? []).reduce((sum, round) => sum + (round.cost_usd ?? 0), 0);
+    const cap = job.limits?.max_cost_usd;
+    if (cap !== undefined && spent >= cap) throw new UserError("invalid_state", `job ${id} has cost $${spent.toFixed(2)}, its policy's limit of $${cap} (worker.max_cost_usd); apply or discard it, or start a new job`, { job_id: id, cost_usd: spent, max_cost_usd: cap });
     const tier = chooseTier(request.tier ?? job.tier.chosen, task, this.config);
     const n = ran + 1;
     await mkdir(store.roundDir(id, n), { recursive: true });
     await writeFile(store.roundFile(id, n, "task.md"), task, { mode: 0o600 });
     const { runner: _runner, error: _error, ended_at: _ended, cancel: _cancel, ...kept } = job;
     assertTransition(id, job.status, "queued");
-    const queued: JobRecord = { ...kept, status: "queued", pending_round: { n, tier: tier.chosen, model: tier.model, label: tier.label, requested_at: now() }, ...(job.worker ? { worker: { ...job.worker, pid: undefined, start_ticks: undefined } } : {}) };
+    const queued: JobRecord = { ...kept, status: "queued", pending_round: { n, tier: tier.chosen, model: tier.model, label: tier.label, requested_at: now() }, ...(job.worker ? { worker: { ...job.worker, pid: undefined, start_ticks: undefined, last_activity: undefined, last_event_at: undefined, turns: 0 } } : {}) };
     await store.write(queued);
     this.backend.launch(store, queued);
     return this.awaitClaim(store, id);
@@ -151,9 +157,9 @@ export class Engine {
     return discardEndedJob(store, job);
   }
 
-  async detail(id: string, what: DetailKind, path?: string, maxBytes?: number): Promise<Detail> {
+  async detail(id: string, what: DetailKind, path?: string, maxBytes?: number, round?: number): Promise<Detail> {
     const { store, job } = await this.locate(id);
-    return jobDetail(store, job, what, path, maxBytes);
+    return jobDetail(store, job, what, path, maxBytes, round);
   }
 
   /** Cleans ended jobs older than the limit (see collectable); returns what it cleaned. */
@@ -264,10 +270,10 @@ export class Engine {
   private async checkPrerequisites(): Promise<void> {
     claudeBinary(this.config.claudeBin);
     const source = this.config.keySource;
-    if (source.kind === "none") throw new UserError("no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key");
+    if (source.kind === "none") throw new UserError("configuration", "no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key", { variable: "CODE_WORKER_API_KEY_FILE" });
     if (source.kind === "file") {
       const finding = await keyFileCheck(source.path);
-      if (!finding.check.ok) throw new UserError(`${finding.check.line}; fix: ${finding.check.fix}`);
+      if (!finding.check.ok) throw new UserError("configuration", `${finding.check.line}; fix: ${finding.check.fix}`, { variable: "CODE_WORKER_API_KEY_FILE" });
     }
   }
 
@@ -326,7 +332,7 @@ function escalation(tier: JobRecord["tier"], config: Config): Pick<JobRecord, "e
 function timeoutS(requested: number | undefined, fallback: number): number {
   if (requested === undefined) return fallback;
   if (!Number.isInteger(requested) || requested < 10 || requested > 86_400) {
-    throw new UserError(`timeout_s must be a whole number of seconds from 10 to 86400, got ${requested}`);
+    throw new UserError("invalid_input", `timeout_s must be a whole number of seconds from 10 to 86400, got ${requested}`, { field: "timeout_s" });
   }
   return requested;
 }

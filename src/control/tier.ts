@@ -19,7 +19,7 @@ export function chooseTier(requested: Tier | "auto", task: string, config: Confi
   const { model, label } = config.models[chosen];
   if (!model) {
     const how = requested === "auto" ? ` (auto chose it for this task)` : "";
-    throw new UserError(`execution_tier "${chosen}" needs a model${how}: set ${modelVariable[chosen]} or ask for the other tier`);
+    throw new UserError("configuration", `execution_tier "${chosen}" needs a model${how}: set ${modelVariable[chosen]} or ask for the other tier`, { variable: modelVariable[chosen] });
   }
   return { chosen, requested, model, label: label ?? model };
 }

@@ -21,13 +21,15 @@ export async function moveHost(root: string, from: string, to: string, reflogMes
   const moved = await gitRun(root, ["update-ref", "-m", reflogMessage, "HEAD", to, from]);
   if (moved.exitCode !== 0) {
     const why = moved.stderr.includes("but expected") ? `it moved during apply and is no longer ${short(from)}` : firstLine(moved.stderr);
-    throw new UserError(`could not move the host's HEAD (${why}); nothing was changed, apply again`);
+    throw new UserError("busy", `could not move the host's HEAD (${why}); nothing was changed, apply again`, { host_head: from });
   }
   try {
     await runOrRefuse(root, ["read-tree", "-m", "-u", from, to]);
   } catch (error) {
     const undone = await gitRun(root, ["update-ref", "-m", "code-worker: undo apply", "HEAD", from, to]);
-    if (undone.exitCode !== 0) throw new UserError(`the host's HEAD moved on to ${short(to)} but its files could not follow, and it changed again meanwhile; check the host with git status`);
+    if (undone.exitCode !== 0) {
+      throw new UserError("host_dirty", `the host's HEAD moved on to ${short(to)} but its files could not follow, and it changed again meanwhile; check the host with git status`, { host_head: to });
+    }
     throw error;
   }
 }
@@ -56,9 +58,9 @@ async function runOrRefuse(root: string, args: string[], env: Record<string, str
   const run = await gitRun(root, args, { env });
   if (run.exitCode === 0) return;
   if (run.stderr.includes("index.lock")) {
-    throw new UserError("another git command is using the host's index (index.lock exists); let it finish, then apply again");
+    throw new UserError("busy", "another git command is using the host's index (index.lock exists); let it finish, then apply again");
   }
   const paths = quotedPaths(run.stderr);
   const where = paths.length > 0 ? ` in ${paths.slice(0, 5).join(", ")}` : "";
-  throw new UserError(`git refused to update the host's files${where} (${firstLine(run.stderr)}); commit or stash them, then apply again`);
+  throw new UserError("host_dirty", `git refused to update the host's files${where} (${firstLine(run.stderr)}); commit or stash them, then apply again`, { paths });
 }

@@ -52,7 +52,7 @@ export async function jobCommits(hostRoot: string, branch: string, baseCommit: s
     "HEAD^{tree}",
   ]);
   if (!branchHead) throw missingBranch(branch);
-  if (!base) throw new UserError(`base "${baseCommit}" is not a commit in "${hostRoot}"`);
+  if (!base) throw new UserError("not_found", `base "${baseCommit}" is not a commit in "${hostRoot}"`, { base: baseCommit });
   return { hostHead, branchHead, base, hostTree, empty: baseTree === branchTree };
 }
 
@@ -90,7 +90,7 @@ export async function mergeCommits(root: string, ours: string, theirs: string): 
 }
 
 function missingBranch(branch: string): UserError {
-  return new UserError(`job branch "${branch}" no longer exists (was the job discarded?)`);
+  return new UserError("not_found", `job branch "${branch}" no longer exists (was the job discarded?)`, { branch });
 }
 
 export function short(commit: string): string {

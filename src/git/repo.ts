@@ -32,17 +32,17 @@ export async function gitWithoutHooks(dir: string, args: string[], env: Record<s
 }
 
 export async function resolveRepo(cwd: string): Promise<HostRepo> {
-  if (!isAbsolute(cwd)) throw new UserError(`cwd must be an absolute path, got "${cwd}"`);
-  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UserError(`cwd "${cwd}" is not a directory`);
+  if (!isAbsolute(cwd)) throw new UserError("invalid_input", `cwd must be an absolute path, got "${cwd}"`, { cwd });
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UserError("not_found", `cwd "${cwd}" is not a directory`, { cwd });
   const repo = git(cwd);
   let root: string;
   let commonDir: string;
   try {
     [root, commonDir] = (await repo.revparse(["--show-toplevel", "--git-common-dir"])).split("\n") as [string, string];
   } catch {
-    throw new UserError(`"${cwd}" is not inside a git repository (run git init there, or pass the repository's path)`);
+    throw new UserError("invalid_input", `"${cwd}" is not inside a git repository (run git init there, or pass the repository's path)`, { cwd });
   }
-  if (!root) throw new UserError(`"${cwd}" is a bare repository; pass the path of a checkout`);
+  if (!root) throw new UserError("invalid_input", `"${cwd}" is a bare repository; pass the path of a checkout`, { cwd });
   return { root, commonDir: resolve(cwd, commonDir) };
 }
 
@@ -53,8 +53,8 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
     .revparse(["--verify", "--quiet", `${ref}^{commit}`])
     .catch(() => "");
   if (commit) return commit;
-  if (ref === "HEAD") throw new UserError(`the repository at "${root}" has no commits yet; commit something first`);
-  throw new UserError(`base "${ref}" is not a commit in "${root}"`);
+  if (ref === "HEAD") throw new UserError("invalid_state", `the repository at "${root}" has no commits yet; commit something first`);
+  throw new UserError("not_found", `base "${ref}" is not a commit in "${root}"`, { base: ref });
 }
 
 /**

@@ -2,7 +2,7 @@
 // plus one short text line for hosts that read text. Expected failures are isError results with
 // the one line that says what to change; nothing reaches the host as a stack trace.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { UserError } from "../errors.js";
+import { errorJson, UserError, type ErrorData, type ErrorJson } from "../errors.js";
 import { runnerAlive } from "../control/engine.js";
 import type { JobRecord } from "../store/record.js";
 import { jobView, progressLine } from "../views/compact.js";
@@ -18,8 +18,10 @@ export function jobResult(job: JobRecord): CallToolResult {
   return structured(jobView(job, now, runnerAlive(job)), `${job.id} ${progressLine(job, now)}`);
 }
 
-export function failure(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: errorLine(message) }] };
+/** An error result: the one line as text, and as structuredContent `{error: {code, message, …data}}`, capped like the line. */
+export function failure(code: ErrorJson["code"], message: string, data?: ErrorData): CallToolResult {
+  const line = errorLine(message);
+  return { isError: true, structuredContent: { error: errorJson(code, line, data) }, content: [{ type: "text", text: line }] };
 }
 
 /** An error line is read by the host's model: one line, under 200 bytes, whatever it echoes. */
@@ -64,8 +66,8 @@ export async function guarded(log: (line: string) => void, body: () => Promise<C
   try {
     return await body();
   } catch (error) {
-    if (error instanceof UserError) return failure(error.message);
+    if (error instanceof UserError) return failure(error.code, error.message, error.data);
     log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return failure(`internal error in code-worker: ${oneLine(error instanceof Error ? error.message : String(error), 100)} (details in the server's stderr)`);
+    return failure("internal", `internal error in code-worker: ${oneLine(error instanceof Error ? error.message : String(error), 100)} (details in the server's stderr)`);
   }
 }

@@ -45,17 +45,17 @@ export function toolInput<S extends z.ZodRawShape>(shape: S): ToolInput<z.output
       const unknown = Object.keys(args).filter((key) => !Object.hasOwn(shape, key));
       if (unknown.length) {
         const more = unknown.length > 1 ? ` and ${unknown.length - 1} more` : "";
-        throw new UserError(`unknown argument ${excerpt(unknown[0])}${more} (this tool takes ${names})`);
+        throw new UserError("invalid_input", `unknown argument ${excerpt(unknown[0])}${more} (this tool takes ${names})`, { field: unknown[0] });
       }
       const values: Record<string, unknown> = {};
       for (const [key, field] of Object.entries(shape)) {
         const value = args[key];
         // A NUL cannot reach git or the worker through argv or a C string; say so here, by name.
         if (typeof value === "string" && value.includes("\0")) {
-          throw new UserError(`${key} must be a string without NUL bytes, got one at character ${value.indexOf("\0")}`);
+          throw new UserError("invalid_input", `${key} must be a string without NUL bytes, got one at character ${value.indexOf("\0")}`, { field: key });
         }
         const parsed = z.safeParse(field, value);
-        if (!parsed.success) throw new UserError(`${key} must be ${forms.get(key)}, got ${excerpt(value)}`);
+        if (!parsed.success) throw new UserError("invalid_input", `${key} must be ${forms.get(key)}, got ${excerpt(value)}`, { field: key });
         if (parsed.data !== undefined) values[key] = parsed.data;
       }
       return values as z.output<z.ZodObject<S, z.core.$strict>>;
@@ -97,27 +97,50 @@ export const cancelReason = z.enum(cancelReasons);
  * host branches on are typed; the rest (liveness, changes, worker, …) pass through, which keeps
  * five copies of this schema from dominating tools/list.
  */
-export const jobViewSchema = z
-  .looseObject({
+export const jobViewSchema = orError(
+  z.looseObject({
     job_id: z.string(),
     status: z.string(),
     next_poll_s: z.number().optional(),
     error: z.string().optional(),
     next: z.string().optional(),
-  })
-  .meta(noDialect);
+  }),
+);
 
-export const listShape = {
-  jobs: z.array(z.string()),
-  more: z.number().optional(),
-};
+export const listShape = orError(
+  z.object({
+    jobs: z.array(z.string()),
+    more: z.number().optional(),
+  }),
+);
 
-export const detailShape = {
-  job_id: z.string(),
-  what: z.string(),
-  round: z.number().optional(),
-  path: z.string().optional(),
-  text: z.string(),
-  bytes: z.number(),
-  truncated_bytes: z.number().optional(),
-};
+export const detailShape = orError(
+  z.object({
+    job_id: z.string(),
+    what: z.string(),
+    round: z.number().optional(),
+    path: z.string().optional(),
+    text: z.string(),
+    bytes: z.number(),
+    truncated_bytes: z.number().optional(),
+  }),
+);
+
+/**
+ * A tool's output as tools/list shows it: its own shape, or an error result's `{error: {code,
+ * message, …}}`. The SDK's client checks error results against the output schema too
+ * (typescript-sdk#1943), so the schema must allow them; the server checks successes alone, against
+ * `shape` itself. A loose shape's `additionalProperties: {}` is JSON Schema's default, so it goes.
+ */
+function orError<T extends z.ZodObject>(shape: T): T {
+  const { required = [], properties = {}, additionalProperties } = z.toJSONSchema(shape, { target: "draft-7", io: "output" });
+  // A job view's own `error` is its failure line; `{}` (any) rather than string-or-object saves 27 bytes a tool.
+  const error = properties.error ? {} : { type: "object" };
+  return shape.meta({
+    ...noDialect,
+    properties: { ...properties, error },
+    required: undefined,
+    additionalProperties: additionalProperties === false ? false : undefined,
+    anyOf: [{ required }, { required: ["error"] }],
+  });
+}

@@ -20,7 +20,7 @@ export interface PolicySource {
 export class PolicyError extends UserError {
   override name = "PolicyError";
   constructor(readonly problems: string[]) {
-    super(problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : problems[0]);
+    super("policy_invalid", problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : problems[0]!, { problems });
   }
 }
 

@@ -29,7 +29,7 @@ function keySource() {
   try {
     return loadConfig().keySource;
   } catch (error) {
-    return error instanceof UserError ? error : new UserError(String(error));
+    return error instanceof UserError ? error : new UserError("configuration", String(error));
   }
 }
 

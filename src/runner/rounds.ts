@@ -44,16 +44,10 @@ export function nextRound({ rounds, limits, checks, fired, canEscalate }: AfterR
   if (limits.max_cost_usd !== undefined && cost >= limits.max_cost_usd) return undefined;
   const last = rounds.at(-1);
   if (!last) return undefined;
-  const sinceAsked = rounds.length - 1 - rounds.findLastIndex((round) => round.kind !== "fix");
+  const sinceAsked = rounds.length - 1 - rounds.findLastIndex((round) => round.kind === "first" || round.kind === "continue");
   if (sinceAsked < limits.fix_rounds) return { kind: "fix", tier: last.tier };
   if (canEscalate && last.tier === "fast" && !rounds.some((round) => round.tier === "think")) return { kind: "escalate", tier: "think" };
   return undefined;
-}
-
-/** Check names that failed in some earlier round and pass in the last. */
-export function fixedChecks(rounds: readonly RoundFacts[], last: readonly CheckOutcome[]): string[] {
-  const failedBefore = new Set(rounds.slice(0, -1).flatMap((round) => round.checks?.failed_names ?? []));
-  return last.filter((check) => check.outcome === "pass" && failedBefore.has(check.name)).map((check) => check.name);
 }
 
 const tailBytes = 2048;

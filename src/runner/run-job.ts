@@ -184,5 +184,5 @@ function phaseClock(createdAt: string) {
 async function checkSandbox(job: Readonly<JobRecord>): Promise<void> {
   if (!job.settings.sandbox) return;
   const problem = await sandboxProblem();
-  if (problem) throw new UserError(`${problem}; or set CODE_WORKER_SANDBOX=off to run without it`);
+  if (problem) throw new UserError("prerequisite", `${problem}; or set CODE_WORKER_SANDBOX=off to run without it`);
 }

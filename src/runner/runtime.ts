@@ -54,7 +54,7 @@ export async function reopenRuntime(home: HomeLayout, id: string, asRoot = proce
   const runtime = runtimeAt(home.runDir(id), asRoot);
   for (const path of [runtime.dir, ...Object.values(runtime.worker), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
     const found = await lstat(path).catch(() => undefined);
-    if (!found?.isDirectory()) throw new UserError(`job ${id}'s runtime dir ${path} is gone; the job cannot go on, start a new one`);
+    if (!found?.isDirectory()) throw new UserError("not_found", `job ${id}'s runtime dir ${path} is gone; the job cannot go on, start a new one`, { job_id: id, path });
   }
   if (runtime.uid !== undefined) for (const path of [...Object.values(runtime.worker), ...Object.values(runtime.commands)]) await chownTree(path, runtime.uid, runtime.uid);
   return runtime;

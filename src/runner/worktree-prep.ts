@@ -42,7 +42,7 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
     if (ctx.place.signal.aborted) break;
     if (outcome.outcome !== "pass") {
       const how = outcome.outcome === "timeout" ? `ran past its ${step.timeout_s}s limit` : outcome.outcome === "error" ? "could not start" : `exited ${outcome.exit_code}`;
-      throw new UserError(`worktree setup "${name}" (${display(step.run)}) ${how}: ${outcome.tail}`);
+      throw new UserError("prerequisite", `worktree setup "${name}" (${display(step.run)}) ${how}: ${outcome.tail}`, { step: name });
     }
   }
   return { copied, linked, setup: steps.length };
@@ -70,8 +70,8 @@ async function copyIgnored(root: string, worktree: string, patterns: string[]): 
 async function linkIgnored(root: string, worktree: string, paths: string[]): Promise<string[]> {
   for (const path of paths) {
     const ignored = await gitRun(root, ["check-ignore", "-q", "--no-index", path]);
-    if (ignored.exitCode !== 0) throw new UserError(`worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`);
-    if (!(await lstat(join(root, path)).catch(() => undefined))) throw new UserError(`worktree.link "${path}" does not exist in ${root}`);
+    if (ignored.exitCode !== 0) throw new UserError("configuration", `worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`, { path });
+    if (!(await lstat(join(root, path)).catch(() => undefined))) throw new UserError("configuration", `worktree.link "${path}" does not exist in ${root}`, { path });
     await assertNoLinkOnTheWay(worktree, path, "worktree.link");
     await mkdir(dirname(join(worktree, path)), { recursive: true });
     await symlink(join(root, path), join(worktree, path));
@@ -88,7 +88,7 @@ async function assertNoLinkOnTheWay(worktree: string, path: string, key: string)
   for (let i = 1; i <= names.length; i++) {
     const on = names.slice(0, i).join("/");
     if ((await lstat(join(worktree, on)).catch(() => undefined))?.isSymbolicLink()) {
-      throw new UserError(`${key} "${path}" goes through the symlink "${on}" of the repository; setup writes only to paths without links`);
+      throw new UserError("configuration", `${key} "${path}" goes through the symlink "${on}" of the repository; setup writes only to paths without links`, { path });
     }
   }
 }

@@ -36,12 +36,12 @@ export class JobIndex {
       root = await readFile(this.entry(id), "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new UserError(`unknown job "${id}" (list jobs to see their ids)`);
+        throw new UserError("not_found", `unknown job "${id}" (list jobs to see their ids)`, { job_id: id });
       }
       throw error;
     }
     // A claim that died between creating the entry and writing it leaves it empty; never read a relative path.
-    if (!isAbsolute(root)) throw new UserError(`job ${id}'s index entry ${this.entry(id)} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`);
+    if (!isAbsolute(root)) throw new UserError("invalid_state", `job ${id}'s index entry ${this.entry(id)} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`, { job_id: id, path: this.entry(id) });
     return new JobStore(root);
   }
 

@@ -71,7 +71,7 @@ export class JobStore {
   async read(id: string): Promise<JobRecord> {
     const loaded = await this.load(id);
     if (!loaded) throw await this.missing(id);
-    if (loaded.status === "unreadable") throw new UserError(loaded.error);
+    if (loaded.status === "unreadable") throw new UserError("invalid_state", loaded.error, { job_id: id });
     return loaded;
   }
 
@@ -109,9 +109,9 @@ export class JobStore {
     const commonDir = dirname(this.root);
     const repo = basename(commonDir) === ".git" ? dirname(commonDir) : commonDir;
     if (!(await stat(this.root).then((s) => s.isDirectory(), () => false))) {
-      return new UserError(`job ${id}'s repository at ${repo} is gone or has moved; move it back to reach the job, or start the job again where the repository is now`);
+      return new UserError("moved", `job ${id}'s repository at ${repo} is gone or has moved; move it back to reach the job, or start the job again where the repository is now`, { job_id: id, repo });
     }
-    return new UserError(`no job "${id}" in ${this.root}`);
+    return new UserError("not_found", `no job "${id}" in ${this.root}`, { job_id: id });
   }
 
   async write(record: JobRecord): Promise<void> {

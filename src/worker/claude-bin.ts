@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 
 export function claudeBinary(configured?: string): string {
   if (configured) {
-    if (!existsSync(configured)) throw new UserError(`CLAUDE_BIN points to "${configured}", which does not exist`);
+    if (!existsSync(configured)) throw new UserError("configuration", `CLAUDE_BIN points to "${configured}", which does not exist`, { variable: "CLAUDE_BIN" });
     return configured;
   }
   const exe = process.platform === "win32" ? "claude.exe" : "claude";
@@ -23,6 +23,7 @@ export function claudeBinary(configured?: string): string {
     }
   }
   throw new UserError(
+    "prerequisite",
     `Claude Code's binary for ${process.platform}-${process.arch} is not installed; run npm install in code-worker, or set CLAUDE_BIN`,
   );
 }

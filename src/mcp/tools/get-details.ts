@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { defaultDetailBytes, detailKinds, jobDetail, maxDetailBytes } from "../../control/details.js";
+import { defaultDetailBytes, detailKinds, maxDetailBytes } from "../../control/details.js";
 import type { ToolContext } from "../context.js";
 import { guarded, structured } from "../result.js";
 import { detailShape, jobId, toolInput } from "../schemas.js";
@@ -25,9 +25,7 @@ export function registerDetailsTool(server: McpServer, ctx: ToolContext): void {
     (raw) =>
       guarded(ctx.log, async () => {
         const args = input.parse(raw);
-        const engine = ctx.engine();
-        const job = await engine.get(args.job_id);
-        const detail = await jobDetail(await engine.store(job.id), job, args.what, args.path, args.max_bytes, args.round);
+        const detail = await ctx.engine().detail(args.job_id, args.what, args.path, args.max_bytes, args.round);
         const cut = detail.truncated_bytes ? `, ${detail.truncated_bytes} bytes cut` : "";
         return structured(detail, `${args.what} of ${detail.job_id}: ${detail.bytes} bytes${cut}`);
       }),

@@ -88,7 +88,7 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
 /** The worktree a first round made: still there, with the git dir git gave it then. */
 async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace> {
   const found = await lstat(job.worktree).catch(() => undefined);
-  if (!found?.isDirectory() || !job.worktree_git_dir) throw new UserError(`job ${job.id}'s worktree ${job.worktree} is gone; the job cannot go on, start a new one`);
+  if (!found?.isDirectory() || !job.worktree_git_dir) throw new UserError("not_found", `job ${job.id}'s worktree ${job.worktree} is gone; the job cannot go on, start a new one`, { job_id: job.id, path: job.worktree });
   return { worktree: job.worktree, gitDir: job.worktree_git_dir };
 }
 
