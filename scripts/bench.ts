@@ -13,7 +13,10 @@ import { readPath } from "./bench/read-path.js";
 import { closeWorld, openServer, openWorld, type World } from "./bench/world.js";
 
 const quick = process.argv.includes("--quick");
-const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = process.argv
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 
 /** Each measure by name, in the order they run; `--only=fixed,big` runs a subset. */
 const steps: Record<string, (world: World) => Promise<void>> = {
@@ -37,7 +40,9 @@ try {
 }
 
 printTable();
-console.log(`\n${quick ? "npm run bench -- --quick" : "npm run bench"}: ${((Date.now() - started) / 1000).toFixed(0)} s, sandbox ${world.sandbox ? "on" : "off"}`);
+console.log(
+  `\n${quick ? "npm run bench -- --quick" : "npm run bench"}: ${((Date.now() - started) / 1000).toFixed(0)} s, sandbox ${world.sandbox ? "on" : "off"}`,
+);
 const out = join(import.meta.dirname, "..", "..", "bench");
 await mkdir(out, { recursive: true });
 await writeFile(join(out, "results.json"), `${JSON.stringify(measures, null, 1)}\n`);

@@ -24,7 +24,9 @@ try {
   console.log("\ncompact result (what the host sees):");
   console.log(JSON.stringify(compactResult(job, Date.now()), null, 1));
   console.log(`\nlook at it with git:\n  cd ${repoDir}\n  git log --stat main..${job.branch}\n  git diff main...${job.branch}`);
-  console.log(`or review and apply it with the CLI:\n  export CODE_WORKER_HOME=${variables.CODE_WORKER_HOME}\n  npx code-worker review ${job.id}\n  npx code-worker apply ${job.id}`);
+  console.log(
+    `or review and apply it with the CLI:\n  export CODE_WORKER_HOME=${variables.CODE_WORKER_HOME}\n  npx code-worker review ${job.id}\n  npx code-worker apply ${job.id}`,
+  );
   console.log(`(the demo leaves ${workspace.path} behind for you to look at; delete it when done)`);
   process.exitCode = job.status === "done" ? 0 : 1;
 } finally {

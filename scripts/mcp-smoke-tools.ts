@@ -62,7 +62,11 @@ async function checkTools(): Promise<void> {
 }
 
 async function runJob(): Promise<void> {
-  const start = await call("code_worker_start_implementation", { cwd: repoDir, task: sampleTask, task_label: "fix-sum", execution_tier: "fast" }, true);
+  const start = await call(
+    "code_worker_start_implementation",
+    { cwd: repoDir, task: sampleTask, task_label: "fix-sum", execution_tier: "fast" },
+    true,
+  );
   const jobId = start.job_id;
   expect(typeof jobId === "string", "start returned no job_id");
   await call("code_worker_get_job", { job_id: jobId });
@@ -87,5 +91,7 @@ async function call(name: string, args: Record<string, unknown>, show = false): 
 }
 
 function shortArgs(args: Record<string, unknown>): string {
-  return JSON.stringify(args, (_key, value: unknown) => (typeof value === "string" && value.length > 60 ? `${value.slice(0, 59)}…` : value));
+  return JSON.stringify(args, (_key, value: unknown) =>
+    typeof value === "string" && value.length > 60 ? `${value.slice(0, 59)}…` : value,
+  );
 }

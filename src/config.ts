@@ -67,7 +67,10 @@ function absolutePath(env: Env, name: string): string | undefined {
 function keySource(env: Env): Config["keySource"] {
   const path = absolutePath(env, "CODE_WORKER_API_KEY_FILE");
   if (path && nonEmpty(env, "CODE_WORKER_API_KEY")) {
-    throw new ConfigError("CODE_WORKER_API_KEY", "CODE_WORKER_API_KEY_FILE and CODE_WORKER_API_KEY are both set; unset CODE_WORKER_API_KEY (the key file is preferred)");
+    throw new ConfigError(
+      "CODE_WORKER_API_KEY",
+      "CODE_WORKER_API_KEY_FILE and CODE_WORKER_API_KEY are both set; unset CODE_WORKER_API_KEY (the key file is preferred)",
+    );
   }
   if (path) return { kind: "file", path };
   if (nonEmpty(env, "CODE_WORKER_API_KEY")) return { kind: "env", variable: "CODE_WORKER_API_KEY" };
@@ -87,7 +90,10 @@ function baseUrl(env: Env): string | undefined {
     throw new ConfigError("CODE_WORKER_BASE_URL", `CODE_WORKER_BASE_URL must start with http:// or https://, got "${value}"`);
   }
   if (url.username || url.password) {
-    throw new ConfigError("CODE_WORKER_BASE_URL", "CODE_WORKER_BASE_URL must not carry credentials; put the key in CODE_WORKER_API_KEY_FILE");
+    throw new ConfigError(
+      "CODE_WORKER_BASE_URL",
+      "CODE_WORKER_BASE_URL must not carry credentials; put the key in CODE_WORKER_API_KEY_FILE",
+    );
   }
   return value;
 }

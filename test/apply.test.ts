@@ -92,11 +92,30 @@ test("an apply whose cleanup fails still records the job applied: the change is 
 });
 
 test("a change the policy sent to review is applied only with an explicit acceptance", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, { content: [{ type: "tool_use", name: "Edit", input: { file_path: "src/sum.js", old_string: "let i = 1;", new_string: "let i = 0;" } }] }, { content: [{ type: "tool_use", name: "Write", input: { file_path: "Dockerfile", content: "FROM node:20\n" } }] }, say("Fixed, and added a Dockerfile.")] } } });
+  const f = await fixture(t, {
+    scripts: {
+      "test-fast": {
+        turns: [
+          readSum,
+          {
+            content: [
+              { type: "tool_use", name: "Edit", input: { file_path: "src/sum.js", old_string: "let i = 1;", new_string: "let i = 0;" } },
+            ],
+          },
+          { content: [{ type: "tool_use", name: "Write", input: { file_path: "Dockerfile", content: "FROM node:20\n" } }] },
+          say("Fixed, and added a Dockerfile."),
+        ],
+      },
+    },
+  });
   const started = await f.engine.start({ cwd: f.repo, task: sampleTask, tier: "fast" });
   const job = await f.engine.wait(started.id, 120);
   assert.equal(job.verdict?.verdict, "review");
-  await assert.rejects(f.engine.apply(job.id), { message: /needs a person's review .*apply with accept_review/, code: "needs_review", data: { job_id: job.id, reasons: job.verdict.reasons } });
+  await assert.rejects(f.engine.apply(job.id), {
+    message: /needs a person's review .*apply with accept_review/,
+    code: "needs_review",
+    data: { job_id: job.id, reasons: job.verdict.reasons },
+  });
   const applied = await f.engine.apply(job.id, { acceptReview: true, mode: "working-tree" });
   assert.equal(applied.applied?.mode, "working-tree");
   assert.equal(applied.applied?.commit, undefined);
@@ -112,8 +131,14 @@ test("discard leaves no worktree, no branch and no stray files; gc spares runnin
     },
   });
   const git = simpleGit(f.repo);
-  const pending = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: sampleTask, taskLabel: "pending", tier: "fast" })).id, 120);
-  const dropped = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: sampleTask, taskLabel: "dropped", tier: "fast" })).id, 120);
+  const pending = await f.engine.wait(
+    (await f.engine.start({ cwd: f.repo, task: sampleTask, taskLabel: "pending", tier: "fast" })).id,
+    120,
+  );
+  const dropped = await f.engine.wait(
+    (await f.engine.start({ cwd: f.repo, task: sampleTask, taskLabel: "dropped", tier: "fast" })).id,
+    120,
+  );
   const running = await f.engine.start({ cwd: f.repo, task: "Look for a long time.", taskLabel: "running", tier: "think" });
 
   const discarded = await f.engine.discard(dropped.id);
@@ -126,7 +151,10 @@ test("discard leaves no worktree, no branch and no stray files; gc spares runnin
   await assert.rejects(f.engine.discard(running.id), { message: /is still \w+; cancel it first/, code: "invalid_state" });
 
   const cleaned = await f.engine.gc(0);
-  assert.deepEqual(cleaned.map((job) => job.id), []);
+  assert.deepEqual(
+    cleaned.map((job) => job.id),
+    [],
+  );
   assert.ok(existsSync(pending.worktree), "an approved job not yet applied is never collected");
   assert.equal((await f.engine.get(running.id)).status === "discarded", false);
 
@@ -139,6 +167,9 @@ test("discard leaves no worktree, no branch and no stray files; gc spares runnin
 
   await f.engine.cancel(running.id, "obsolete");
   const collected = await f.engine.gc(0);
-  assert.deepEqual(collected.map((job) => job.id), [running.id]);
+  assert.deepEqual(
+    collected.map((job) => job.id),
+    [running.id],
+  );
   assert.ok(!(await git.branchLocal()).all.includes(running.branch));
 });

@@ -9,24 +9,35 @@ import { execa } from "execa";
 
 const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
 // No configuration: every refusal here happens before the engine is built.
-const run = (args: string[], cwd?: string) => execa("node", [cli, ...args], { cwd, env: { PATH: process.env.PATH }, extendEnv: false, reject: false });
+const run = (args: string[], cwd?: string) =>
+  execa("node", [cli, ...args], { cwd, env: { PATH: process.env.PATH }, extendEnv: false, reject: false });
 
-const startUsage = "usage: code-worker start --task TEXT | --task-file F [--cwd DIR] [--label L] [--tier fast|think|auto] [--base REF] [--timeout S] [--wait]";
+const startUsage =
+  "usage: code-worker start --task TEXT | --task-file F [--cwd DIR] [--label L] [--tier fast|think|auto] [--base REF] [--timeout S] [--wait]";
 const listUsage = "usage: code-worker list [--cwd DIR] [--status S] [--limit N]";
 const continueUsage = "usage: code-worker continue JOB --task TEXT | --task-file F [--tier fast|think|auto] [--wait]";
 
 test("a flag or argument the command does not take is one line with the command's usage, exit 2", async () => {
   const cases: [string[], string][] = [
     [["list", "extra"], `code-worker: unexpected argument "extra" for list (${listUsage})`],
-    [["status", "fix-sum-k7m2", "again", "more"], 'code-worker: unexpected arguments "again", "more" for status (usage: code-worker status [JOB])'],
+    [
+      ["status", "fix-sum-k7m2", "again", "more"],
+      'code-worker: unexpected arguments "again", "more" for status (usage: code-worker status [JOB])',
+    ],
     [["discard", "a-abcd", "b-abcd"], 'code-worker: unexpected argument "b-abcd" for discard (usage: code-worker discard JOB)'],
-    [["policy", "explain", "a-abcd", "b"], 'code-worker: unexpected argument "b" for policy explain (usage: code-worker policy explain JOB)'],
+    [
+      ["policy", "explain", "a-abcd", "b"],
+      'code-worker: unexpected argument "b" for policy explain (usage: code-worker policy explain JOB)',
+    ],
     [["start", "--tsk", "Fix it."], `code-worker: unknown option --tsk for start (${startUsage})`],
     [["list", "--mode", "merge"], `code-worker: unknown option --mode for list (${listUsage})`],
     [["-x", "list"], `code-worker: unknown option -x for list (${listUsage})`],
     [["--frob"], "code-worker: unknown option --frob (see code-worker --help)"],
     [["start", "--task"], `code-worker: --task needs a value for start (${startUsage})`],
-    [["start", "--task", "--wait"], `code-worker: --task needs a value for start; for one starting with "-", write --task=VALUE (${startUsage})`],
+    [
+      ["start", "--task", "--wait"],
+      `code-worker: --task needs a value for start; for one starting with "-", write --task=VALUE (${startUsage})`,
+    ],
     [["start", "--wait=yes"], `code-worker: --wait takes no value for start (${startUsage})`],
     [["wait"], "code-worker: missing JOB (usage: code-worker wait JOB [--timeout S])"],
     [["frob", "--x"], 'code-worker: unknown command "frob" (see code-worker --help)'],
@@ -52,11 +63,24 @@ test("a flag or argument the command does not take is one line with the command'
 test("with --json an error is {error: {code, message, …data}} on stdout alone, with the same exit code", async (t) => {
   const home = mkdtempSync(join(tmpdir(), "code-worker-cli-"));
   t.after(() => rmSync(home, { recursive: true, force: true }));
-  const runWith = (args: string[], env: Record<string, string>) => execa("node", [cli, ...args], { env: { PATH: process.env.PATH, ...env }, extendEnv: false, reject: false });
+  const runWith = (args: string[], env: Record<string, string>) =>
+    execa("node", [cli, ...args], { env: { PATH: process.env.PATH, ...env }, extendEnv: false, reject: false });
   const cases: [string[], Record<string, string>, Record<string, unknown>][] = [
     [["list", "extra", "--json"], {}, { code: "invalid_input", message: `unexpected argument "extra" for list (${listUsage})` }],
-    [["--json", "status", "nosuch-abcd"], { CODE_WORKER_HOME: home }, { code: "not_found", message: 'unknown job "nosuch-abcd" (list jobs to see their ids)', job_id: "nosuch-abcd" }],
-    [["list", "--json"], { CODE_WORKER_HOME: home, CODE_WORKER_MAX_JOBS: "lots" }, { code: "configuration", message: 'CODE_WORKER_MAX_JOBS must be a whole number from 1 to 64, got "lots"', variable: "CODE_WORKER_MAX_JOBS" }],
+    [
+      ["--json", "status", "nosuch-abcd"],
+      { CODE_WORKER_HOME: home },
+      { code: "not_found", message: 'unknown job "nosuch-abcd" (list jobs to see their ids)', job_id: "nosuch-abcd" },
+    ],
+    [
+      ["list", "--json"],
+      { CODE_WORKER_HOME: home, CODE_WORKER_MAX_JOBS: "lots" },
+      {
+        code: "configuration",
+        message: 'CODE_WORKER_MAX_JOBS must be a whole number from 1 to 64, got "lots"',
+        variable: "CODE_WORKER_MAX_JOBS",
+      },
+    ],
   ];
   for (const [args, env, error] of cases) {
     const result = await runWith(args, env);

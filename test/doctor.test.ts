@@ -62,7 +62,11 @@ test("a ready environment passes every check and prints a config.toml block for 
   const { env, keyFile } = await setup(t);
   const { code, out, lines } = await runDoctor(env);
   assert.equal(code, 0, out);
-  assert.equal(lines.some((line) => line.startsWith("✗")), false, out);
+  assert.equal(
+    lines.some((line) => line.startsWith("✗")),
+    false,
+    out,
+  );
   assert.ok(lineWith(lines, "✓", "key file", keyFile), out);
   assert.ok(lineWith(lines, "✓", "fast model test-fast", "fast-label"), out);
   assert.ok(lineWith(lines, "✓", "http://127.0.0.1:9/v1/messages"), out);
@@ -91,7 +95,8 @@ test("a ready environment passes every check and prints a config.toml block for 
   const readme = await readFile(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
   const approvals = blockLines.filter((line) => line.startsWith("[mcp_servers.code-worker.tools.") || line.startsWith("approval_mode"));
   assert.equal(approvals.length, 12);
-  for (let i = 0; i < approvals.length; i += 2) assert.ok(readme.includes(`${approvals[i]}\n${approvals[i + 1]}`), `README lacks ${approvals[i]}`);
+  for (let i = 0; i < approvals.length; i += 2)
+    assert.ok(readme.includes(`${approvals[i]}\n${approvals[i + 1]}`), `README lacks ${approvals[i]}`);
 });
 
 test("a key file others can read fails with the chmod that fixes it", async (t) => {
@@ -118,7 +123,10 @@ test("a missing model fails naming its variable; a key in the environment is nev
 });
 
 test("--live passes with the right key and fails naming the key variable with a wrong one", async (t) => {
-  const provider = await startScriptedProvider({ scripts: { "*": { turns: [{ content: [{ type: "text", text: "pong" }] }] } }, apiKey: testKey });
+  const provider = await startScriptedProvider({
+    scripts: { "*": { turns: [{ content: [{ type: "text", text: "pong" }] }] } },
+    apiKey: testKey,
+  });
   t.after(() => provider.close());
   const { env, keyFile } = await setup(t);
   env.CODE_WORKER_BASE_URL = `${provider.url}/v1`;
@@ -144,7 +152,12 @@ test("--live passes with the right key and fails naming the key variable with a 
 test("--live never prints a key the provider echoes back", async (t) => {
   const echo = createServer((req, res) => {
     res.writeHead(401, { "content-type": "application/json" });
-    res.end(JSON.stringify({ type: "error", error: { type: "authentication_error", message: `invalid key ${String(req.headers["x-api-key"])}` } }));
+    res.end(
+      JSON.stringify({
+        type: "error",
+        error: { type: "authentication_error", message: `invalid key ${String(req.headers["x-api-key"])}` },
+      }),
+    );
   });
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
   t.after(() => new Promise<void>((resolve) => echo.close(() => resolve())));

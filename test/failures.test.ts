@@ -40,12 +40,16 @@ test("a provider that keeps failing with 500 fails the job after bounded retries
 
 test("what the doctor refuses is refused when a job starts, in its words: no binary, an open key file, two keys", async (t) => {
   const f = await fixture(t, { scripts: { "*": { turns: [say("Done.")] } }, env: { CLAUDE_BIN: "/nonexistent/claude" } });
-  await assert.rejects(f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" }), { message: 'CLAUDE_BIN points to "/nonexistent/claude", which does not exist' });
+  await assert.rejects(f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" }), {
+    message: 'CLAUDE_BIN points to "/nonexistent/claude", which does not exist',
+  });
 
   await chmod(f.keyFile, 0o644);
   const env = { ...f.env, CLAUDE_BIN: "" };
   const engine = new Engine(loadConfig(env), env);
-  await assert.rejects(engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" }), { message: `key file ${f.keyFile} is open to group or others (mode 644); fix: chmod 600 ${f.keyFile}` });
+  await assert.rejects(engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" }), {
+    message: `key file ${f.keyFile} is open to group or others (mode 644); fix: chmod 600 ${f.keyFile}`,
+  });
   assert.deepEqual(await engine.list(), []);
 
   assert.throws(() => loadConfig({ ...env, CODE_WORKER_API_KEY: "sk-other" }), {
@@ -55,7 +59,10 @@ test("what the doctor refuses is refused when a job starts, in its words: no bin
 
 test("a worker out of turns fails naming the limit the job ran with", async (t) => {
   const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace("worker:", "worker:\n  max_turns: 2");
-  const f = await fixture(t, { policy, scripts: { "test-fast": { turns: [readSum, bash("true"), bash("true"), bash("true"), say("Done.")] } } });
+  const f = await fixture(t, {
+    policy,
+    scripts: { "test-fast": { turns: [readSum, bash("true"), bash("true"), bash("true"), say("Done.")] } },
+  });
   const job = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" })).id, 60);
   assert.equal(job.status, "failed");
   assert.equal(job.error, "the worker used all 2 turns (the policy's worker.max_turns) before finishing");
@@ -69,7 +76,10 @@ test("without bubblewrap and socat a sandboxed job fails naming them and the way
   const started = await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
   const job = await engine.wait(started.id, 30);
   assert.equal(job.status, "failed");
-  const needed = process.getuid!() === 0 ? "bwrap and socat and setpriv (Debian: apt-get install bubblewrap socat util-linux)" : "bwrap and socat (Debian: apt-get install bubblewrap socat)";
+  const needed =
+    process.getuid!() === 0
+      ? "bwrap and socat and setpriv (Debian: apt-get install bubblewrap socat util-linux)"
+      : "bwrap and socat (Debian: apt-get install bubblewrap socat)";
   assert.equal(job.error, `the worker's sandbox needs ${needed}; or set CODE_WORKER_SANDBOX=off to run without it`);
 });
 
@@ -99,7 +109,10 @@ test("bad requests are refused before any job exists, each saying what to change
     [{ cwd: join(f.root, "missing"), task: "x" }, /is not a directory$/],
     [{ cwd: empty, task: "x" }, /is not inside a git repository \(run git init there, or pass the repository's path\)$/],
     [{ cwd: f.repo, task: "   " }, /^task is empty/],
-    [{ cwd: f.repo, task: "x", tier: "think" }, /^execution_tier "think" needs a model: set CODE_WORKER_THINK_MODEL or ask for the other tier$/],
+    [
+      { cwd: f.repo, task: "x", tier: "think" },
+      /^execution_tier "think" needs a model: set CODE_WORKER_THINK_MODEL or ask for the other tier$/,
+    ],
     [{ cwd: f.repo, task: "x", base: "no-such-branch" }, /^base "no-such-branch" is not a commit in /],
     [{ cwd: f.repo, task: "x", timeoutS: 5 }, /^timeout_s must be a whole number of seconds from 10 to 86400, got 5$/],
   ];

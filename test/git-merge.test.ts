@@ -70,7 +70,13 @@ async function hostTemplate(): Promise<{ host: string; base: string }> {
   await mkdir(host);
   await git(host, "init", "--quiet", "--initial-branch=main");
   await appendFile(join(host, ".git/config"), "[user]\n\tname = Host Person\n\temail = host@example.com\n[maintenance]\n\tauto = false\n");
-  await write(host, { "notes.txt": "one\ntwo\nthree\n", "README.md": "# host\n", "src/app.js": "export const app = 1;\n", "run.sh": "#!/bin/sh\necho run\n", ".gitignore": ".env\n" });
+  await write(host, {
+    "notes.txt": "one\ntwo\nthree\n",
+    "README.md": "# host\n",
+    "src/app.js": "export const app = 1;\n",
+    "run.sh": "#!/bin/sh\necho run\n",
+    ".gitignore": ".env\n",
+  });
   await symlink("README.md", join(host, "link"));
   return { host, base: await hostCommit(host, {}, "Initial") };
 }
@@ -90,7 +96,12 @@ async function snapshot(host: string): Promise<string> {
     if (stat.isDirectory()) {
       for (const name of (await readdir(path)).sort()) if (name !== ".git") await walk(join(path, name));
     } else if (stat.isSymbolicLink()) files.push(`${rel} -> ${await readlink(path)}`);
-    else files.push(`${rel} ${stat.mode.toString(8)} ${createHash("sha256").update(await readFile(path)).digest("hex")}`);
+    else
+      files.push(
+        `${rel} ${stat.mode.toString(8)} ${createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex")}`,
+      );
   };
   await walk(host);
   const facts = await Promise.all([
@@ -103,7 +114,12 @@ async function snapshot(host: string): Promise<string> {
 }
 
 /** Every mode refuses with one line, and leaves the host as it was; `carries` is the code and the data the line was built from. */
-async function assertRefused(s: Scenario, modesToTry: ApplyMode[], refusal: RegExp, carries?: Pick<UserError, "code" | "data">): Promise<void> {
+async function assertRefused(
+  s: Scenario,
+  modesToTry: ApplyMode[],
+  refusal: RegExp,
+  carries?: Pick<UserError, "code" | "data">,
+): Promise<void> {
   const before = await snapshot(s.host);
   for (const mode of modesToTry) {
     await assert.rejects(applyJob(request(s, mode)), (error: Error) => {
@@ -129,12 +145,21 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
 
     const result = await applyJob(request(s, "commit"));
     const head = await git(s.host, "rev-parse", "HEAD");
-    assert.deepEqual(result, { mode: "commit", host_head: head.slice(0, 7), host_head_full: head, commit: head.slice(0, 7), files: ["notes.txt"] });
+    assert.deepEqual(result, {
+      mode: "commit",
+      host_head: head.slice(0, 7),
+      host_head_full: head,
+      commit: head.slice(0, 7),
+      files: ["notes.txt"],
+    });
     assert.equal(await git(s.host, "rev-parse", "main"), head);
     assert.equal(await git(s.host, "log", "--format=%P", "-1"), hostHead);
     assert.equal(await git(s.host, "log", "--format=%B", "-1"), "Fix the notes\n\nDone by a worker.\n\nCode-Worker-Job: notes-k7m2\n");
     assert.equal(await git(s.host, "log", "--format=%(trailers:key=Code-Worker-Job,valueonly)", "-1"), "notes-k7m2\n");
-    assert.equal(await git(s.host, "log", "--format=%an <%ae> / %cn <%ce>", "-1"), "Host Person <host@example.com> / Host Person <host@example.com>");
+    assert.equal(
+      await git(s.host, "log", "--format=%an <%ae> / %cn <%ce>", "-1"),
+      "Host Person <host@example.com> / Host Person <host@example.com>",
+    );
     assert.equal(await readFile(join(s.host, "notes.txt"), "utf8"), "one\nTWO\nthree\n");
     assert.equal(await readFile(join(s.host, "README.md"), "utf8"), "# host, moved on\n");
     assert.equal(await git(s.host, "status", "--porcelain"), "");
@@ -157,7 +182,12 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
       host_head_full: hostHead,
     });
     const conflict = { code: "conflict", data: { host_head: hostHead, branch: s.branch, paths: ["notes.txt"] } } as const;
-    await assertRefused(s, modes, /^the job's change conflicts with the host's HEAD [0-9a-f]{7} in notes\.txt; run the job again from the current HEAD/, conflict);
+    await assertRefused(
+      s,
+      modes,
+      /^the job's change conflicts with the host's HEAD [0-9a-f]{7} in notes\.txt; run the job again from the current HEAD/,
+      conflict,
+    );
   });
 
   test("uncommitted host changes in a path the job changes refuse the apply and survive byte for byte", async (t) => {
@@ -180,7 +210,10 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await git(s.worktree, "add", "--force", ".env"); // the host ignores it, the job adds it all the same
     await jobCommit(s, { "docs/guide.md": "# guide\n" });
     await write(s.host, { ".env": "SECRET=host's own\n" });
-    await assertRefused(s, modes, /^untracked files in the host are in the way of the job's new files: \.env;/, { code: "host_dirty", data: { paths: [".env"] } });
+    await assertRefused(s, modes, /^untracked files in the host are in the way of the job's new files: \.env;/, {
+      code: "host_dirty",
+      data: { paths: [".env"] },
+    });
     await rm(join(s.host, ".env"));
     await write(s.host, { docs: "a file where the job needs a directory\n" });
     await assertRefused(s, modes, /in the way of the job's new files: docs;/);
@@ -190,7 +223,12 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     for (const mode of modes) {
       const s = await scenario(t);
       await jobCommit(s, { "notes.txt": "one\nTWO\nthree\n", "new.txt": "new\n" });
-      await write(s.host, { "README.md": "# host, unsaved\n", "src/app.js": "export const app = 3;\n", "scratch.txt": "scratch\n", ".env": "SECRET=1\n" });
+      await write(s.host, {
+        "README.md": "# host, unsaved\n",
+        "src/app.js": "export const app = 3;\n",
+        "scratch.txt": "scratch\n",
+        ".env": "SECRET=1\n",
+      });
       await git(s.host, "add", "src/app.js");
       const staged = await git(s.host, "diff", "--cached");
 
@@ -226,7 +264,12 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     const index = await git(s.host, "ls-files", "--stage");
 
     const result = await applyJob(request(s, "working-tree"));
-    assert.deepEqual(result, { mode: "working-tree", host_head: head.slice(0, 7), host_head_full: head, files: ["README.md", "new.txt", "notes.txt"] });
+    assert.deepEqual(result, {
+      mode: "working-tree",
+      host_head: head.slice(0, 7),
+      host_head_full: head,
+      files: ["README.md", "new.txt", "notes.txt"],
+    });
     assert.equal(await git(s.host, "rev-parse", "HEAD"), head);
     assert.equal(await git(s.host, "ls-files", "--stage"), index);
     assert.equal(await git(s.host, "status", "--porcelain", "--untracked-files=all"), " D README.md\n M notes.txt\n?? new.txt");
@@ -257,7 +300,15 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
       assert.equal(await readlink(join(s.host, "bin-link")), "bin", mode);
       if (mode === "working-tree") continue;
       const tree = await git(s.host, "ls-tree", "-r", "--format=%(objectmode) %(path)", "HEAD");
-      const expected = ["100644 .gitignore", "100644 README.md", "120000 bin-link", "100755 bin/tool.sh", "120000 link", "100755 run.sh", "100644 src/main.js"];
+      const expected = [
+        "100644 .gitignore",
+        "100644 README.md",
+        "120000 bin-link",
+        "100755 bin/tool.sh",
+        "120000 link",
+        "100755 run.sh",
+        "100644 src/main.js",
+      ];
       assert.equal(tree, expected.join("\n"), mode);
       assert.equal(await git(s.host, "status", "--porcelain"), "", mode);
     }
@@ -271,11 +322,21 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await git(s.host, "checkout", "--quiet", "main");
     await hostCommit(s.host, { "notes.txt": "main\n" });
     await assert.rejects(git(s.host, "merge", "side"));
-    await assertRefused(s, modes, /^the host's checkout is in the middle of a merge \(finish it or run git merge --abort\), then apply again$/, { code: "host_dirty", data: {} });
+    await assertRefused(
+      s,
+      modes,
+      /^the host's checkout is in the middle of a merge \(finish it or run git merge --abort\), then apply again$/,
+      { code: "host_dirty", data: {} },
+    );
 
     await git(s.host, "merge", "--abort");
     await git(s.host, "checkout", "--quiet", "--detach");
-    await assertRefused(s, ["commit", "merge"], /^the host's checkout has a detached HEAD; check out a branch, or apply with mode "working-tree"$/, { code: "invalid_state", data: {} });
+    await assertRefused(
+      s,
+      ["commit", "merge"],
+      /^the host's checkout has a detached HEAD; check out a branch, or apply with mode "working-tree"$/,
+      { code: "invalid_state", data: {} },
+    );
     assert.equal((await mergeStatus(s.host, s.branch, s.base)).status, "clean");
     await applyJob(request(s, "working-tree"));
     assert.equal(await git(s.host, "status", "--porcelain"), " M src/app.js");
@@ -294,7 +355,11 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
   test("a branch without changes is empty, and apply refuses it", async (t) => {
     const s = await scenario(t);
     assert.equal((await mergeStatus(s.host, s.branch, s.base)).status, "empty");
-    await assertRefused(s, ["commit"], /^job branch "code-worker\/notes-k7m2" has no changes against its base [0-9a-f]{7}; nothing to apply/);
+    await assertRefused(
+      s,
+      ["commit"],
+      /^job branch "code-worker\/notes-k7m2" has no changes against its base [0-9a-f]{7}; nothing to apply/,
+    );
 
     await jobCommit(s, { "notes.txt": "changed\n" });
     await jobCommit(s, { "notes.txt": "one\ntwo\nthree\n" }); // and changed back
@@ -359,7 +424,12 @@ describe("merge status, apply and discard", { concurrency: 4 }, () => {
     await git(s.host, "checkout", "--quiet", "--orphan", "fresh");
     await git(s.host, "rm", "-r", "--quiet", "--cached", ".");
     assert.deepEqual(await mergeInputs(s.host, s.branch), { hostHead: undefined, branchHead: await git(s.host, "rev-parse", s.branch) });
-    assert.deepEqual(await mergeStatus(s.host, s.branch, s.base), { status: "clean", base: s.base.slice(0, 7), host_head: "", host_head_full: "" });
+    assert.deepEqual(await mergeStatus(s.host, s.branch, s.base), {
+      status: "clean",
+      base: s.base.slice(0, 7),
+      host_head: "",
+      host_head_full: "",
+    });
     await assertRefused(s, ["commit"], /^the host's branch has no commits yet; commit something, then apply again$/);
   });
 
@@ -407,10 +477,16 @@ test("without a configured identity the commit is made as code-worker", async (t
   try {
     await applyJob(request(s, "commit"));
   } finally {
-    for (const [name, value] of [["GIT_CONFIG_GLOBAL", saved.global], ["GIT_CONFIG_NOSYSTEM", saved.system]] as const) {
+    for (const [name, value] of [
+      ["GIT_CONFIG_GLOBAL", saved.global],
+      ["GIT_CONFIG_NOSYSTEM", saved.system],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
   }
-  assert.equal(await git(s.host, "log", "--format=%an <%ae> / %cn <%ce>", "-1"), "code-worker <code-worker@localhost> / code-worker <code-worker@localhost>");
+  assert.equal(
+    await git(s.host, "log", "--format=%an <%ae> / %cn <%ce>", "-1"),
+    "code-worker <code-worker@localhost> / code-worker <code-worker@localhost>",
+  );
 });

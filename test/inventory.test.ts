@@ -35,10 +35,26 @@ test("the inventory of a change lists every path with the facts the rules need",
   const files = Object.fromEntries((await changeInventory(root, base, head)).map((file) => [file.path, file]));
   assert.deepEqual(Object.keys(files).sort(), ["gone.txt", "image.bin", "keep.txt", "links/escape", "new-name.txt", "package.json"]);
   assert.deepEqual(
-    { status: files["keep.txt"]!.status, insertions: files["keep.txt"]!.insertions, deletions: files["keep.txt"]!.deletions, added: files["keep.txt"]!.addedLines },
-    { status: "modified", insertions: 2, deletions: 1, added: [{ line: 2, text: "TWO" }, { line: 4, text: "four" }] },
+    {
+      status: files["keep.txt"]!.status,
+      insertions: files["keep.txt"]!.insertions,
+      deletions: files["keep.txt"]!.deletions,
+      added: files["keep.txt"]!.addedLines,
+    },
+    {
+      status: "modified",
+      insertions: 2,
+      deletions: 1,
+      added: [
+        { line: 2, text: "TWO" },
+        { line: 4, text: "four" },
+      ],
+    },
   );
-  assert.deepEqual([files["new-name.txt"]!.status, files["new-name.txt"]!.oldPath, files["new-name.txt"]!.addedLines], ["renamed", "old-name.txt", []]);
+  assert.deepEqual(
+    [files["new-name.txt"]!.status, files["new-name.txt"]!.oldPath, files["new-name.txt"]!.addedLines],
+    ["renamed", "old-name.txt", []],
+  );
   assert.equal(files["gone.txt"]!.status, "deleted");
   assert.deepEqual([files["image.bin"]!.binary, files["image.bin"]!.size, files["image.bin"]!.addedLines], [true, 5, undefined]);
   assert.deepEqual([files["links/escape"]!.mode, files["links/escape"]!.symlinkTarget], ["120000", "../../outside"]);

@@ -43,7 +43,7 @@ test("a job edits, runs the tests and ends done with its change committed on its
   assert.match(events, /# pass 1/);
 
   // The host checkout: same files, same index, same branch and HEAD, uncommitted work intact.
-    assert.deepEqual(hostState(f.repo), hostBefore);
+  assert.deepEqual(hostState(f.repo), hostBefore);
   assert.equal(await git.revparse(["HEAD"]), headBefore);
   assert.match(await readFile(join(f.repo, "src", "sum.js"), "utf8"), /let i = 1;[\s\S]*host's unsaved thought/);
 
@@ -66,13 +66,21 @@ test("a job started by one engine is seen finishing by a fresh one, as after a s
   assert.equal(job.status, "done", job.error);
   assert.equal(job.changes?.files, 1);
   const listed = await restarted.list({ cwd: f.repo });
-  assert.deepEqual(listed.map((r) => r.id), [started.id]);
+  assert.deepEqual(
+    listed.map((r) => r.id),
+    [started.id],
+  );
 });
 
 test("the CLI starts a job, follows it with progress lines and prints the result", async (t) => {
   const f = await fixture(t, { scripts: { "test-fast": fixSumScript(300) } });
   const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
-  const run = await execa("node", [cli, "start", "--task", sampleTask, "--label", "cli-fix", "--tier", "fast", "--wait"], { cwd: f.repo, env: f.env, extendEnv: false, reject: false });
+  const run = await execa("node", [cli, "start", "--task", sampleTask, "--label", "cli-fix", "--tier", "fast", "--wait"], {
+    cwd: f.repo,
+    env: f.env,
+    extendEnv: false,
+    reject: false,
+  });
   assert.equal(run.exitCode, 0, run.stderr);
   assert.match(run.stdout, /^job cli-fix-[a-z0-9]{4} on branch code-worker\/cli-fix-/m);
   // Which steps a poll catches depends on the machine's load; each line has this shape.
@@ -91,7 +99,9 @@ test("the CLI starts a job, follows it with progress lines and prints the result
 });
 
 test("a key that comes back from the provider is redacted from the record, the events and the commit", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, say(`Fixed it. By the way, your key is ${testKey}.`)] } } });
+  const f = await fixture(t, {
+    scripts: { "test-fast": { turns: [readSum, fixSum, say(`Fixed it. By the way, your key is ${testKey}.`)] } },
+  });
   const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
   const job = await f.engine.wait(started.id, 120);
   assert.equal(job.status, "done", job.error);

@@ -11,11 +11,20 @@ export interface Connection {
   client: Client;
   transport: StdioClientTransport;
   stderr: () => string;
-  call(name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal; onprogress?: (p: { progress: number; message?: string }) => void }): Promise<CallToolResult>;
+  call(
+    name: string,
+    args: Record<string, unknown>,
+    options?: { signal?: AbortSignal; onprogress?: (p: { progress: number; message?: string }) => void },
+  ): Promise<CallToolResult>;
 }
 
 export async function connect(t: TestContext, env: NodeJS.ProcessEnv): Promise<Connection> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [serverMain], env: env as Record<string, string>, stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [serverMain],
+    env: env as Record<string, string>,
+    stderr: "pipe",
+  });
   let stderr = "";
   transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const client = new Client({ name: "code-worker-tests", version: "1.0.0" });
@@ -25,7 +34,8 @@ export async function connect(t: TestContext, env: NodeJS.ProcessEnv): Promise<C
     client,
     transport,
     stderr: () => stderr,
-    call: (name, args, options) => client.callTool({ name, arguments: args }, undefined, { timeout: 300_000, ...options }) as Promise<CallToolResult>,
+    call: (name, args, options) =>
+      client.callTool({ name, arguments: args }, undefined, { timeout: 300_000, ...options }) as Promise<CallToolResult>,
   };
 }
 
@@ -42,7 +52,8 @@ export function errorText(result: CallToolResult): string {
 /** An error result's structuredContent.error ({code, message, …data}); its message is the text line. */
 export function errorOf(result: CallToolResult): Record<string, unknown> {
   const error = (result.structuredContent as { error?: Record<string, unknown> } | undefined)?.error;
-  if (!error || error.message !== errorText(result)) throw new Error(`expected {error: {code, message: the text line}}, got ${JSON.stringify(result.structuredContent)}`);
+  if (!error || error.message !== errorText(result))
+    throw new Error(`expected {error: {code, message: the text line}}, got ${JSON.stringify(result.structuredContent)}`);
   return error;
 }
 

@@ -35,7 +35,11 @@ test("an error result carries its code and data beside the line, capped: 10 entr
   assert.deepEqual(error, { code: "host_dirty", message: line, paths: [`src/${"x".repeat(196)}…`, ...paths.slice(1, 10)], paths_more: 15 });
   assert.ok(Buffer.byteLength(JSON.stringify(result.structuredContent)) < 600);
   // The data cannot overwrite the code or the message.
-  assert.deepEqual(errorJson("not_found", "no job", { code: "x", message: "y", job_id: "a-abcd" }), { code: "not_found", message: "no job", job_id: "a-abcd" });
+  assert.deepEqual(errorJson("not_found", "no job", { code: "x", message: "y", job_id: "a-abcd" }), {
+    code: "not_found",
+    message: "no job",
+    job_id: "a-abcd",
+  });
 });
 
 test("excerpt quotes at most 40 characters of any value", () => {
@@ -65,6 +69,10 @@ test("toolInput advertises the strict schema, accepts anything at the SDK, and p
     [{ name: 5 }, "name must be a string of at most 8 characters, got 5"],
   ];
   for (const [args, message] of refusals) {
-    assert.throws(() => input.parse(args), (error: unknown) => error instanceof UserError && error.message === message, message);
+    assert.throws(
+      () => input.parse(args),
+      (error: unknown) => error instanceof UserError && error.message === message,
+      message,
+    );
   }
 });

@@ -23,12 +23,16 @@ test("a server killed mid-job and restarted sees the job finish", async (t) => {
 });
 
 test("a host that cancels a wait call gets control back; the server and the job carry on", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, bash("true; sleep 4"), say("Done waiting.")], fallback: say("Nothing more to fix.") } } });
+  const f = await fixture(t, {
+    scripts: { "test-fast": { turns: [readSum, bash("true; sleep 4"), say("Done waiting.")], fallback: say("Nothing more to fix.") } },
+  });
   const mcp = await connect(t, f.env);
   const { job_id } = view(await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "Wait a bit.", execution_tier: "fast" }));
   const abort = new AbortController();
   setTimeout(() => abort.abort(), 500);
-  await assert.rejects(mcp.call("code_worker_wait_for_job", { job_id, timeout_s: 200 }, { signal: abort.signal }), { message: /AbortError/ });
+  await assert.rejects(mcp.call("code_worker_wait_for_job", { job_id, timeout_s: 200 }, { signal: abort.signal }), {
+    message: /AbortError/,
+  });
   const during = view(await mcp.call("code_worker_get_job", { job_id }));
   assert.ok(["preparing", "working", "done"].includes(during.status), during.status);
   const done = view(await mcp.call("code_worker_wait_for_job", { job_id, timeout_s: 60 }));
@@ -38,7 +42,9 @@ test("a host that cancels a wait call gets control back; the server and the job 
 test("cancel_job stops a running job, keeps its partial work and returns the final view", async (t) => {
   const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("true; sleep 1311")], fallback: say("Done.") } } });
   const mcp = await connect(t, f.env);
-  const { job_id } = view(await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "Fix sum, then wait.", execution_tier: "fast" }));
+  const { job_id } = view(
+    await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "Fix sum, then wait.", execution_tier: "fast" }),
+  );
   for (;;) {
     const job = view(await mcp.call("code_worker_get_job", { job_id }));
     if (job.liveness?.last_activity?.includes("sleep 1311")) break;

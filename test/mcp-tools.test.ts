@@ -28,7 +28,11 @@ test("a whole job through the tools: start, get, wait with progress, details, li
   assert.ok(running.liveness || running.status === "done");
 
   const progress: string[] = [];
-  const waited = await mcp.call("code_worker_wait_for_job", { job_id: started.job_id, timeout_s: 120 }, { onprogress: (p) => progress.push(p.message ?? "") });
+  const waited = await mcp.call(
+    "code_worker_wait_for_job",
+    { job_id: started.job_id, timeout_s: 120 },
+    { onprogress: (p) => progress.push(p.message ?? "") },
+  );
   const result = view(waited);
   assert.equal(result.status, "done", result.error);
   assert.deepEqual(result.changes, { files: 1, insertions: 1, deletions: 1, top: ["src/sum.js +1 -1"] });
@@ -36,7 +40,10 @@ test("a whole job through the tools: start, get, wait with progress, details, li
   assert.deepEqual(result.checks, { passed: 1, failed: 0, failed_names: [] });
   assert.deepEqual(result.policy, { verdict: "approve", reasons: [] });
   assert.ok(hostBytes(waited) <= resultBudget);
-  assert.ok(progress.some((line) => /^working · /.test(line)), `progress: ${progress.join(" | ")}`);
+  assert.ok(
+    progress.some((line) => /^working · /.test(line)),
+    `progress: ${progress.join(" | ")}`,
+  );
 
   const diff = view(await mcp.call("code_worker_get_details", { job_id: started.job_id, what: "diff" }));
   assert.match(diff.text, /^-  for \(let i = 1;/m);
@@ -64,8 +71,17 @@ test("a whole job through the tools: start, get, wait with progress, details, li
   const again = await mcp.call("code_worker_apply_job", { job_id: started.job_id });
   assert.match(errorText(again), /is already applied/);
   const hostHead = (await simpleGit(f.repo).revparse(["HEAD"])).slice(0, 7);
-  assert.deepEqual(errorOf(again), { code: "invalid_state", message: errorText(again), job_id: started.job_id, status: "applied", host_head: hostHead });
-  assert.match(errorText(await mcp.call("code_worker_discard_job", { job_id: started.job_id })), /is applied; its branch goes with code-worker gc/);
+  assert.deepEqual(errorOf(again), {
+    code: "invalid_state",
+    message: errorText(again),
+    job_id: started.job_id,
+    status: "applied",
+    host_head: hostHead,
+  });
+  assert.match(
+    errorText(await mcp.call("code_worker_discard_job", { job_id: started.job_id })),
+    /is applied; its branch goes with code-worker gc/,
+  );
   assert.equal(mcp.stderr().includes("internal error"), false);
 });
 
@@ -75,7 +91,11 @@ test("a server started with a bad configuration still answers, naming the variab
   const message = 'CODE_WORKER_MAX_JOBS must be a whole number from 1 to 64, got "lots"';
   assert.equal(errorText(await mcp.call("code_worker_list_jobs", {})), message);
   assert.equal(errorText(await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "x" })), message);
-  assert.deepEqual(errorOf(await mcp.call("code_worker_get_job", { job_id: "fix-sum-k7m2" })), { code: "configuration", message, variable: "CODE_WORKER_MAX_JOBS" });
+  assert.deepEqual(errorOf(await mcp.call("code_worker_get_job", { job_id: "fix-sum-k7m2" })), {
+    code: "configuration",
+    message,
+    variable: "CODE_WORKER_MAX_JOBS",
+  });
   assert.match(mcp.stderr(), /configuration error: CODE_WORKER_MAX_JOBS/);
 });
 
@@ -97,7 +117,9 @@ test("views stay within budget on a job whose worker read a large file and ran a
   await writeFile(join(f.repo, "big.txt"), "line of text\n".repeat(40_000));
   await simpleGit(f.repo).add("big.txt").commit("Add a big file");
   const mcp = await connect(t, f.env);
-  const { job_id } = view(await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "Read big.txt and run the tests.", execution_tier: "fast" }));
+  const { job_id } = view(
+    await mcp.call("code_worker_start_implementation", { cwd: f.repo, task: "Read big.txt and run the tests.", execution_tier: "fast" }),
+  );
   const done = await mcp.call("code_worker_wait_for_job", { job_id, timeout_s: 120 });
   assert.equal(view(done).status, "done", view(done).error);
   assert.ok(hostBytes(done) <= resultBudget, `result is ${hostBytes(done)} bytes`);
@@ -111,7 +133,12 @@ test("views stay within budget on a job whose worker read a large file and ran a
 });
 
 test("run_patch returns the result of a quick job, and the running view past its deadline", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, bash("true; sleep 6"), say("Slow but done.")], fallback: say("Nothing more to fix.") }, "*": fixSumScript() } });
+  const f = await fixture(t, {
+    scripts: {
+      "test-fast": { turns: [readSum, bash("true; sleep 6"), say("Slow but done.")], fallback: say("Nothing more to fix.") },
+      "*": fixSumScript(),
+    },
+  });
   const mcp = await connect(t, f.env);
   const slow = view(await mcp.call("code_worker_run_patch", { cwd: f.repo, task: "Look slowly.", deadline_s: 5 }));
   assert.ok(["working", "preparing"].includes(slow.status), slow.status);

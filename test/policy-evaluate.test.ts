@@ -8,7 +8,14 @@ import { packageDepsChanged } from "../src/policy/lockfiles.js";
 import { pathMatcher } from "../src/policy/paths.js";
 
 const policy = (body: string) => loadPolicy({ name: "p.yaml", text: `version: 1\n${body}` });
-const file = (path: string, facts: Partial<ChangedFile> = {}): ChangedFile => ({ path, status: "modified", insertions: 1, deletions: 0, binary: false, ...facts });
+const file = (path: string, facts: Partial<ChangedFile> = {}): ChangedFile => ({
+  path,
+  status: "modified",
+  insertions: 1,
+  deletions: 0,
+  binary: false,
+  ...facts,
+});
 const reasonsOf = (body: string, files: ChangedFile[], checks: CheckOutcome[] = []) =>
   evaluatePolicy(policy(body), files, checks).fired.map((fired) => `${fired.verdict} ${fired.reason}`);
 
@@ -23,7 +30,10 @@ test("path patterns: one at a time, the last hit wins, so a later '!' always re-
   assert.equal(source("src/generated/x.ts"), false);
   assert.equal(source("src/README.md"), false);
   const anchored = pathMatcher(["/package.json", "migrations/", ".env.*", "!.env.example"]);
-  assert.deepEqual(["package.json", "web/package.json", "db/migrations/1.sql", "migrations", ".env.local", "a/.env.prod", ".env.example"].map(anchored), [true, false, true, false, true, true, false]);
+  assert.deepEqual(
+    ["package.json", "web/package.json", "db/migrations/1.sql", "migrations", ".env.local", "a/.env.prod", ".env.example"].map(anchored),
+    [true, false, true, false, true, true, false],
+  );
   assert.equal(pathMatcher([".ENV"])(".env"), false, "case-sensitive like git on Linux");
 });
 
@@ -37,14 +47,20 @@ test("allowed, forbidden and protected paths, with renames as a deletion plus an
   assert.deepEqual(reasonsOf(body, [file("lib/x.ts"), file("src/b.ts", { status: "renamed", oldPath: "lib/b.ts" })]), [
     "reject allowed-paths: changed outside the allowed paths: lib/x.ts, lib/b.ts",
   ]);
-  assert.deepEqual(reasonsOf(body, [file("src/.env"), file("src/.env.example")]), ["reject forbidden-paths: forbidden path changed: src/.env"]);
+  assert.deepEqual(reasonsOf(body, [file("src/.env"), file("src/.env.example")]), [
+    "reject forbidden-paths: forbidden path changed: src/.env",
+  ]);
   assert.deepEqual(reasonsOf(body, [file("src/migrations/002.sql", { status: "added" })]), []);
-  assert.deepEqual(reasonsOf(body, [file("src/migrations/001.sql")]), ["reject migrations: protected path changed: src/migrations/001.sql"]);
+  assert.deepEqual(reasonsOf(body, [file("src/migrations/001.sql")]), [
+    "reject migrations: protected path changed: src/migrations/001.sql",
+  ]);
   assert.deepEqual(reasonsOf(body, [file("src/migrations/003.sql", { status: "renamed", oldPath: "src/migrations/001.sql" })]), [
     "reject migrations: protected path changed: src/migrations/001.sql, src/migrations/003.sql",
   ]);
   const protectedRule = `rules:\n  protected-paths: { reason: CI needs a human, paths: [.github/] }\n`;
-  assert.deepEqual(reasonsOf(protectedRule, [file(".github/workflows/ci.yml")]), ["review protected-paths: CI needs a human: .github/workflows/ci.yml"]);
+  assert.deepEqual(reasonsOf(protectedRule, [file(".github/workflows/ci.yml")]), [
+    "review protected-paths: CI needs a human: .github/workflows/ci.yml",
+  ]);
 });
 
 test("counting rules: files, lines, deletions and sizes, each with its exclude list", () => {
@@ -62,16 +78,21 @@ test("counting rules: files, lines, deletions and sizes, each with its exclude l
   assert.deepEqual(reasonsOf(body, [file("a.ts", { insertions: 8, deletions: 5 }), file("logo.png", { binary: true, insertions: 0 })]), [
     "review max-lines: 13 lines changed, limit 10; 5 lines deleted, limit 3",
   ]);
-  assert.deepEqual(reasonsOf(body, [file("old.ts", { status: "deleted", insertions: 0 })]), ["review max-deleted-files: 1 file deleted, limit 0: old.ts"]);
-  assert.deepEqual(reasonsOf(body, [file("big.json", { size: 2048 }), file("assets/huge.bin", { size: 1e7 })]), ["reject max-file-size: larger than 1KiB: big.json (2KiB)"]);
+  assert.deepEqual(reasonsOf(body, [file("old.ts", { status: "deleted", insertions: 0 })]), [
+    "review max-deleted-files: 1 file deleted, limit 0: old.ts",
+  ]);
+  assert.deepEqual(reasonsOf(body, [file("big.json", { size: 2048 }), file("assets/huge.bin", { size: 1e7 })]), [
+    "reject max-file-size: larger than 1KiB: big.json (2KiB)",
+  ]);
   assert.deepEqual(reasonsOf(body, [file("exact.ts", { size: 1024 })]), []);
 });
 
 test("binary files, symlinks and submodules", () => {
   const body = "rules:\n  binary-files: { allow: [assets/] }\n";
-  assert.deepEqual(reasonsOf(body, [file("logo.png", { status: "added", binary: true, insertions: 0 }), file("assets/a.png", { binary: true })]), [
-    "review binary-files: binary file added or changed: logo.png",
-  ]);
+  assert.deepEqual(
+    reasonsOf(body, [file("logo.png", { status: "added", binary: true, insertions: 0 }), file("assets/a.png", { binary: true })]),
+    ["review binary-files: binary file added or changed: logo.png"],
+  );
   assert.deepEqual(reasonsOf(body, [file("old.png", { status: "deleted", binary: true })]), []);
   const links: ChangedFile[] = [
     file("docs/current", { status: "added", mode: "120000", symlinkTarget: "v2" }),
@@ -96,7 +117,9 @@ test("lockfile-sync: nearest changed lockfile in the same directory or above; de
   const manifest = (deps: object, extra: object = {}) => JSON.stringify({ name: "x", ...extra, ...deps });
   const depsMoved = { before: manifest({ dependencies: { a: "1" } }), after: manifest({ dependencies: { a: "2" } }) };
   const versionMoved = { before: manifest({ version: "1" }), after: manifest({ version: "2" }) };
-  assert.deepEqual(reasonsOf(body, [file("package.json", { manifestText: depsMoved })]), ["review lockfile-sync: manifest changed without its lockfile: package.json"]);
+  assert.deepEqual(reasonsOf(body, [file("package.json", { manifestText: depsMoved })]), [
+    "review lockfile-sync: manifest changed without its lockfile: package.json",
+  ]);
   assert.deepEqual(reasonsOf(body, [file("package.json", { manifestText: versionMoved })]), []);
   assert.deepEqual(reasonsOf(body, [file("packages/web/package.json"), file("package-lock.json")]), [], "a workspace locks at the root");
   assert.deepEqual(reasonsOf(body, [file("Cargo.lock")]), ["review lockfile-sync: lockfile changed without its manifest: Cargo.lock"]);
@@ -104,7 +127,13 @@ test("lockfile-sync: nearest changed lockfile in the same directory or above; de
     "review lockfile-sync: manifests and lockfiles out of step: package.json, web/package-lock.json",
   ]);
 
-  assert.equal(packageDepsChanged(manifest({ dependencies: { a: "1", b: "2" } }), manifest({ dependencies: { b: "2", a: "1" } }, { scripts: { t: "x" } })), false);
+  assert.equal(
+    packageDepsChanged(
+      manifest({ dependencies: { a: "1", b: "2" } }),
+      manifest({ dependencies: { b: "2", a: "1" } }, { scripts: { t: "x" } }),
+    ),
+    false,
+  );
   assert.equal(packageDepsChanged(manifest({ dependencies: { a: "1" } }), manifest({ dependencies: { a: "2" } })), true);
   assert.equal(packageDepsChanged(manifest({}), manifest({ overrides: { a: "1" } })), true);
   assert.equal(packageDepsChanged(undefined, manifest({})), true);
@@ -119,14 +148,27 @@ test("secrets: detector and file:line in the reason, never the secret; allow lis
 `;
   const added = (path: string, ...lines: string[]) => file(path, { addedLines: lines.map((text, i) => ({ line: 10 + i, text })) });
   const result = evaluatePolicy(policy(body), [added("src/config.ts", "const a = 1;", `token = "${githubToken}"`)], []);
-  assert.deepEqual(result.verdict.reasons, ["secrets: credential in added lines: github-token at src/config.ts:11", "floor-secrets: credential in added lines: github-token at src/config.ts:11"]);
+  assert.deepEqual(result.verdict.reasons, [
+    "secrets: credential in added lines: github-token at src/config.ts:11",
+    "floor-secrets: credential in added lines: github-token at src/config.ts:11",
+  ]);
   assert.equal(result.verdict.verdict, "reject");
   assert.deepEqual(result.fired[0]?.paths, ["src/config.ts"]);
   assert.ok(!JSON.stringify(result).includes(githubToken.slice(4)), "the token never appears");
 
-  assert.deepEqual(reasonsOf(body, [added("fixtures/keys.txt", githubToken)]).filter((r) => r.includes(" secrets:")), [], "allowed path");
-  assert.deepEqual(reasonsOf(body, [added("docs/aws.md", `aws_access_key_id = ${awsExampleKey}`)]).filter((r) => r.includes(" secrets:")), [], "allowed pattern");
-  assert.deepEqual(reasonsOf(body, [added("a.env.sample", "ACME_KEY=acme_0123456789abcdef")]), ["reject secrets: credential in added lines: acme-key at a.env.sample:10"]);
+  assert.deepEqual(
+    reasonsOf(body, [added("fixtures/keys.txt", githubToken)]).filter((r) => r.includes(" secrets:")),
+    [],
+    "allowed path",
+  );
+  assert.deepEqual(
+    reasonsOf(body, [added("docs/aws.md", `aws_access_key_id = ${awsExampleKey}`)]).filter((r) => r.includes(" secrets:")),
+    [],
+    "allowed pattern",
+  );
+  assert.deepEqual(reasonsOf(body, [added("a.env.sample", "ACME_KEY=acme_0123456789abcdef")]), [
+    "reject secrets: credential in added lines: acme-key at a.env.sample:10",
+  ]);
   assert.deepEqual(reasonsOf(body, [added("k.pem", privateKeyHeader)]), [
     "reject secrets: credential in added lines: private-key at k.pem:10",
     "reject floor-secrets: credential in added lines: private-key at k.pem:10",
@@ -154,11 +196,17 @@ checks:
   unit: { run: npm test }
 `;
   const pass: CheckOutcome[] = [{ name: "unit", outcome: "pass" }];
-  assert.deepEqual(reasonsOf(body, [file("src/a.ts"), file("src/b.ts")], pass), ["review tests-required: source changed without a test change: src/a.ts, src/b.ts"]);
+  assert.deepEqual(reasonsOf(body, [file("src/a.ts"), file("src/b.ts")], pass), [
+    "review tests-required: source changed without a test change: src/a.ts, src/b.ts",
+  ]);
   assert.deepEqual(reasonsOf(body, [file("src/a.ts"), file("src/a.test.ts", { status: "added" })], pass), []);
   assert.deepEqual(reasonsOf(body, [file("src/README.md")], pass), []);
-  assert.deepEqual(reasonsOf(body, [file("src/README.md")], [{ name: "unit", outcome: "skipped" }]), ["review checks-ran: 0 of 1 checks ran, at least 1 needed"]);
-  assert.deepEqual(reasonsOf("rules:\n  checks-ran: {}\n", [file("a")]), ["review checks-ran: no checks are configured, so nothing was verified"]);
+  assert.deepEqual(reasonsOf(body, [file("src/README.md")], [{ name: "unit", outcome: "skipped" }]), [
+    "review checks-ran: 0 of 1 checks ran, at least 1 needed",
+  ]);
+  assert.deepEqual(reasonsOf("rules:\n  checks-ran: {}\n", [file("a")]), [
+    "review checks-ran: no checks are configured, so nothing was verified",
+  ]);
 });
 
 test("checks: when_changed picks what runs; failures, timeouts, errors and missing outcomes fail", () => {
@@ -172,23 +220,45 @@ test("checks: when_changed picks what runs; failures, timeouts, errors and missi
     { name: "unit", run: ["npm", "test"], timeout_s: 300, env: { TZ: "UTC" } },
     { name: "lint", run: "npx eslint .", timeout_s: 600 },
   ]);
-  assert.deepEqual(checksToRun(p, [file("src/new.tsx", { status: "renamed", oldPath: "src/ui/old.tsx" })]).map((c) => c.name), ["unit", "lint", "e2e"]);
+  assert.deepEqual(
+    checksToRun(p, [file("src/new.tsx", { status: "renamed", oldPath: "src/ui/old.tsx" })]).map((c) => c.name),
+    ["unit", "lint", "e2e"],
+  );
   const outcomes: CheckOutcome[] = [
     { name: "unit", outcome: "fail", exit_code: 1, duration_s: 38 },
     { name: "lint", outcome: "timeout", duration_s: 600 },
   ];
-  assert.deepEqual(evaluatePolicy(p, [file("src/a.ts")], outcomes).verdict, { verdict: "reject", reasons: ["check unit: exit 1 after 38s", "check lint: timed out after 10m"] });
+  assert.deepEqual(evaluatePolicy(p, [file("src/a.ts")], outcomes).verdict, {
+    verdict: "reject",
+    reasons: ["check unit: exit 1 after 38s", "check lint: timed out after 10m"],
+  });
   assert.deepEqual(evaluatePolicy(p, [file("src/a.ts")], [{ name: "unit", outcome: "error" }]).verdict, {
     verdict: "reject",
     reasons: ["check unit: could not run", "check lint: no outcome was reported"],
   });
-  assert.deepEqual(evaluatePolicy(p, [file("src/a.ts")], [{ name: "unit", outcome: "pass" }, { name: "lint", outcome: "pass" }]).verdict, { verdict: "approve", reasons: [] });
+  assert.deepEqual(
+    evaluatePolicy(
+      p,
+      [file("src/a.ts")],
+      [
+        { name: "unit", outcome: "pass" },
+        { name: "lint", outcome: "pass" },
+      ],
+    ).verdict,
+    { verdict: "approve", reasons: [] },
+  );
 });
 
 test("the floor applies under every policy: the policy's own directory and git internals", () => {
-  assert.deepEqual(reasonsOf("", [file(".code-worker/policy.yaml")]), ["review floor-self: a policy never approves a change to itself: .code-worker/policy.yaml"]);
-  assert.deepEqual(reasonsOf("", [file("vendor/x/.git/config")]), ["reject floor-git-internals: git internals are never part of a change: vendor/x/.git/config"]);
-  assert.deepEqual(reasonsOf("", [file(".gitattributes")]), ["review floor-git-config: these change how git reports the very diff this verdict reads: .gitattributes"]);
+  assert.deepEqual(reasonsOf("", [file(".code-worker/policy.yaml")]), [
+    "review floor-self: a policy never approves a change to itself: .code-worker/policy.yaml",
+  ]);
+  assert.deepEqual(reasonsOf("", [file("vendor/x/.git/config")]), [
+    "reject floor-git-internals: git internals are never part of a change: vendor/x/.git/config",
+  ]);
+  assert.deepEqual(reasonsOf("", [file(".gitattributes")]), [
+    "review floor-git-config: these change how git reports the very diff this verdict reads: .gitattributes",
+  ]);
 });
 
 test("the verdict is the most severe; reasons put rejects first, at most 5, each at most 120 characters, under 800 bytes", () => {
@@ -197,7 +267,10 @@ test("the verdict is the most severe; reasons put rejects first, at most 5, each
   const { verdict, fired } = evaluatePolicy(policy(body), [file(long), file("b\nc.ts"), file("d.ts")], []);
   assert.equal(verdict.verdict, "reject");
   assert.equal(fired.length, 8);
-  assert.deepEqual(verdict.reasons.map((r) => r.split(":")[0]), ["r1", "r3", "r5", "r7", "r0"].slice(0, verdict.reasons.length));
+  assert.deepEqual(
+    verdict.reasons.map((r) => r.split(":")[0]),
+    ["r1", "r3", "r5", "r7", "r0"].slice(0, verdict.reasons.length),
+  );
   assert.equal(verdict.reasons.length + (verdict.more ?? 0), 8);
   for (const reason of verdict.reasons) {
     assert.ok([...reason].length <= 120, reason);

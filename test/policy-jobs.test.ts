@@ -62,7 +62,13 @@ test("a job is judged by the base commit's policy, not the worker's edits nor th
   const f = await fixture(t, {
     scripts: {
       "test-fast": {
-        turns: [readSum, fixSum, bash(`node -e 'require("fs").writeFileSync(".code-worker/policy.yaml", ${JSON.stringify(loose)})'`), write("config/server.pem", "not a key\n"), say("Done.")],
+        turns: [
+          readSum,
+          fixSum,
+          bash(`node -e 'require("fs").writeFileSync(".code-worker/policy.yaml", ${JSON.stringify(loose)})'`),
+          write("config/server.pem", "not a key\n"),
+          say("Done."),
+        ],
       },
     },
   });

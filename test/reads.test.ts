@@ -16,7 +16,9 @@ import { fixture, type Fixture } from "./helpers.js";
 
 async function doneJobs(t: TestContext, labels: string[]): Promise<{ f: Fixture; jobs: JobRecord[] }> {
   const f = await fixture(t, { scripts: { "test-fast": fixSumScript() } });
-  const started = await Promise.all(labels.map((label) => f.engine.start({ cwd: f.repo, task: sampleTask, taskLabel: label, tier: "fast" })));
+  const started = await Promise.all(
+    labels.map((label) => f.engine.start({ cwd: f.repo, task: sampleTask, taskLabel: label, tier: "fast" })),
+  );
   const jobs = await Promise.all(started.map((job) => f.engine.wait(job.id, 120)));
   for (const job of jobs) assert.equal(job.status, "done", job.error);
   return { f, jobs };
@@ -52,11 +54,24 @@ test("a truncated or overwritten job.json is named unreadable by every read, and
   await assertEveryReadSays(f, broken.id, truncated);
 
   const listed = await f.engine.list();
-  assert.deepEqual(listed.map((job) => [job.id, job.status]).sort(), [[broken.id, "unreadable"], [intact.id, "done"]].sort());
+  assert.deepEqual(
+    listed.map((job) => [job.id, job.status]).sort(),
+    [
+      [broken.id, "unreadable"],
+      [intact.id, "done"],
+    ].sort(),
+  );
   const unreadable = listed.find(isUnreadable)!;
   assert.equal(listLine(unreadable, Date.now()), `${broken.id} unreadable job.json (Unexpected end of JSON input)`);
-  assert.deepEqual((await f.engine.list({ status: "done" })).map((job) => job.id).sort(), [broken.id, intact.id].sort(), "its status is unknown, so a filter keeps it");
-  assert.deepEqual((await f.engine.gc(0)).map((job) => job.id), []);
+  assert.deepEqual(
+    (await f.engine.list({ status: "done" })).map((job) => job.id).sort(),
+    [broken.id, intact.id].sort(),
+    "its status is unknown, so a filter keeps it",
+  );
+  assert.deepEqual(
+    (await f.engine.gc(0)).map((job) => job.id),
+    [],
+  );
 
   // What a host sees through MCP: the same line (its long path may be cut), not an internal error; the list with both jobs.
   const mcp = await connect(t, f.env);
@@ -64,11 +79,18 @@ test("a truncated or overwritten job.json is named unreadable by every read, and
   assert.ok(truncated.startsWith(said.replace(/…$/, "")) && said.length > truncated.indexOf(": /"), said);
   const lines: string[] = view(await mcp.call("code_worker_list_jobs", {})).jobs;
   assert.ok(lines.includes(`${broken.id} unreadable job.json (Unexpected end of JSON input)`), lines.join("\n"));
-  assert.ok(lines.some((line) => line.startsWith(`${intact.id} done `)), lines.join("\n"));
+  assert.ok(
+    lines.some((line) => line.startsWith(`${intact.id} done `)),
+    lines.join("\n"),
+  );
 
   // Valid JSON that is no record of this job is unreadable too.
   await writeFile(file, JSON.stringify({ ...intact }));
-  await assertEveryReadSays(f, broken.id, `job ${broken.id}'s job.json is unreadable (not a job record); repair it, or delete its directory to drop the job: ${dir}`);
+  await assertEveryReadSays(
+    f,
+    broken.id,
+    `job ${broken.id}'s job.json is unreadable (not a job record); repair it, or delete its directory to drop the job: ${dir}`,
+  );
   assert.equal(listLine((await f.engine.list()).find(isUnreadable)!, Date.now()), `${broken.id} unreadable job.json (not a job record)`);
 });
 
@@ -111,7 +133,11 @@ test("a job whose repository moved or went says so on every read, naming the pat
   // An index entry a claim left empty (it died between creating and writing it) points nowhere.
   const entry = new HomeLayout(f.home).indexEntry(job.id);
   await writeFile(entry, "");
-  await assertEveryReadSays(f, job.id, `job ${job.id}'s index entry ${entry} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`);
+  await assertEveryReadSays(
+    f,
+    job.id,
+    `job ${job.id}'s index entry ${entry} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`,
+  );
 });
 
 test("a limited list reads only the newest records and counts the rest", async (t) => {
@@ -124,12 +150,18 @@ test("a limited list reads only the newest records and counts the rest", async (
     await mkdir(join(jobs, id));
     await writeFile(join(jobs, id, "task.md"), "copy");
     const at = new Date(Date.parse(first.created_at) + (i + 1) * 1000).toISOString();
-    await writeFile(join(jobs, id, "job.json"), record.replaceAll(first.id, id).replace(`"created_at": "${first.created_at}"`, `"created_at": "${at}"`));
+    await writeFile(
+      join(jobs, id, "job.json"),
+      record.replaceAll(first.id, id).replace(`"created_at": "${first.created_at}"`, `"created_at": "${at}"`),
+    );
     await utimes(join(jobs, id, "task.md"), new Date(Date.now() + i * 1000), new Date(Date.now() + i * 1000));
   }
   // A record that a limited list would have to parse cannot be among the ones it skips.
   await writeFile(join(jobs, ids[0]!, "job.json"), "{ not json");
   const page = await f.engine.page({ cwd: f.repo, limit: 5 });
-  assert.deepEqual(page.jobs.map((job) => job.id), ids.slice(-5).reverse());
+  assert.deepEqual(
+    page.jobs.map((job) => job.id),
+    ids.slice(-5).reverse(),
+  );
   assert.equal(page.more, 8);
 });

@@ -8,12 +8,29 @@ import { UsageTally } from "../src/relay/usage.js";
 import { testKey } from "./helpers.js";
 
 function ask(url: string, key: string, auth: "x-api-key" | "bearer" = "x-api-key"): Promise<Response> {
-  const headers = { "content-type": "application/json", ...(auth === "bearer" ? { authorization: `Bearer ${key}` } : { "x-api-key": key }) };
-  return fetch(`${url}/v1/messages?beta=true`, { method: "POST", headers, body: JSON.stringify({ model: "m", stream: true, messages: [] }) });
+  const headers = {
+    "content-type": "application/json",
+    ...(auth === "bearer" ? { authorization: `Bearer ${key}` } : { "x-api-key": key }),
+  };
+  return fetch(`${url}/v1/messages?beta=true`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ model: "m", stream: true, messages: [] }),
+  });
 }
 
 test("the relay forwards with the key, refuses any other token, counts usage, and is dead once closed", async (t) => {
-  const provider = await startScriptedProvider({ scripts: { "*": { turns: [{ content: [{ type: "text", text: "hi" }], usage: { input_tokens: 120, output_tokens: 30 } }, { content: [{ type: "text", text: "again" }] }] } }, apiKey: testKey });
+  const provider = await startScriptedProvider({
+    scripts: {
+      "*": {
+        turns: [
+          { content: [{ type: "text", text: "hi" }], usage: { input_tokens: 120, output_tokens: 30 } },
+          { content: [{ type: "text", text: "again" }] },
+        ],
+      },
+    },
+    apiKey: testKey,
+  });
   t.after(() => provider.close());
   const relay = await startRelay({ upstream: provider.url, apiKey: testKey });
 
@@ -21,7 +38,13 @@ test("the relay forwards with the key, refuses any other token, counts usage, an
   assert.equal(answered.status, 200);
   assert.match(await answered.text(), /event: message_stop/);
   assert.equal((await ask(relay.url!, relay.token, "bearer")).status, 200);
-  assert.deepEqual(provider.requests.map((request) => [request.path, request.apiKey]), [["/v1/messages", testKey], ["/v1/messages", testKey]]);
+  assert.deepEqual(
+    provider.requests.map((request) => [request.path, request.apiKey]),
+    [
+      ["/v1/messages", testKey],
+      ["/v1/messages", testKey],
+    ],
+  );
 
   const refused = await ask(relay.url!, `${relay.token}x`);
   assert.equal(refused.status, 401);
@@ -29,7 +52,12 @@ test("the relay forwards with the key, refuses any other token, counts usage, an
   assert.equal(provider.requests.length, 2);
 
   // The key buys model turns only: no other path or method of the account reaches the provider.
-  for (const [method, path] of [["DELETE", "/v1/organizations/anything"], ["GET", "/v1/files"], ["POST", "/v1/messages/batches"], ["GET", "/v1/messages"]] as const) {
+  for (const [method, path] of [
+    ["DELETE", "/v1/organizations/anything"],
+    ["GET", "/v1/files"],
+    ["POST", "/v1/messages/batches"],
+    ["GET", "/v1/messages"],
+  ] as const) {
     const other = await fetch(`${relay.url}${path}`, { method, headers: { "x-api-key": relay.token } });
     assert.equal(other.status, 403, `${method} ${path}`);
   }
@@ -37,7 +65,16 @@ test("the relay forwards with the key, refuses any other token, counts usage, an
   assert.equal(provider.requests.length, 2);
 
   const activity = relay.activity();
-  assert.deepEqual({ requests: activity.requests, open: activity.open, refused: activity.refused, input: activity.input_tokens, output: activity.output_tokens }, { requests: 2, open: 0, refused: 6, input: 220, output: 50 });
+  assert.deepEqual(
+    {
+      requests: activity.requests,
+      open: activity.open,
+      refused: activity.refused,
+      input: activity.input_tokens,
+      output: activity.output_tokens,
+    },
+    { requests: 2, open: 0, refused: 6, input: 220, output: 50 },
+  );
   await relay.close();
   await assert.rejects(ask(relay.url!, relay.token));
 });

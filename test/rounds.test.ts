@@ -16,9 +16,14 @@ import { compactResult } from "../src/views/compact.js";
 import { fixture } from "./helpers.js";
 
 const fixMarker = "The checks failed on your change";
-const notes = (text: string): ScriptTurn => ({ content: [{ type: "tool_use", name: "Write", input: { file_path: "NOTES.md", content: `${text}\n` } }] });
-const readme = (text: string): ScriptTurn => ({ content: [{ type: "tool_use", name: "Write", input: { file_path: "README.md", content: `${text}\n` } }] });
-const policyWith = (worker: string) => samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace("worker:\n", `worker:\n${worker}`);
+const notes = (text: string): ScriptTurn => ({
+  content: [{ type: "tool_use", name: "Write", input: { file_path: "NOTES.md", content: `${text}\n` } }],
+});
+const readme = (text: string): ScriptTurn => ({
+  content: [{ type: "tool_use", name: "Write", input: { file_path: "README.md", content: `${text}\n` } }],
+});
+const policyWith = (worker: string) =>
+  samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace("worker:\n", `worker:\n${worker}`);
 
 test("a round that leaves a check failing is followed by a fix round that fixes it; a follow-up adds a third", async (t) => {
   const followUp = "Also add a README saying what sum() does.";
@@ -30,7 +35,13 @@ test("a round that leaves a check failing is followed by a fix round that fixes 
         rounds: [
           { when: followUp, turns: [readme("sum() adds numbers."), say("Added the README.")] },
           { when: fixMarker, turns: [readSum, fixSum, say("Fixed the loop start.")] },
-          { when: "off-by-one", turns: [notes("looked at sum"), say("Wrote notes; the tests pass.", { commands: [{ command: "node --test", outcome: "pass" }], files_changed: ["NOTES.md"] })] },
+          {
+            when: "off-by-one",
+            turns: [
+              notes("looked at sum"),
+              say("Wrote notes; the tests pass.", { commands: [{ command: "node --test", outcome: "pass" }], files_changed: ["NOTES.md"] }),
+            ],
+          },
         ],
       },
     },
@@ -46,19 +57,33 @@ test("a round that leaves a check failing is followed by a fix round that fixes 
     ],
   );
   const view = compactResult(job, Date.now());
-  assert.deepEqual({ round: view.round, rounds: view.rounds, fixed: view.fixed, verdict: view.policy?.verdict }, { round: 2, rounds: 2, fixed: ["test"], verdict: "approve" });
+  assert.deepEqual(
+    { round: view.round, rounds: view.rounds, fixed: view.fixed, verdict: view.policy?.verdict },
+    { round: 2, rounds: 2, fixed: ["test"], verdict: "approve" },
+  );
   // The fix round was told which check failed and why, and the round-1 claim that the tests pass is not the last word.
   const fixRequest = f.provider.requests.find((request) => request.round === fixMarker);
   assert.ok(fixRequest, "the provider saw the fix round");
   const git = simpleGit(f.repo);
-  assert.equal((await git.raw(["rev-list", "--count", `${job.base.commit}..${job.branch}`])).trim(), "2", "a commit per round that changed something");
+  assert.equal(
+    (await git.raw(["rev-list", "--count", `${job.base.commit}..${job.branch}`])).trim(),
+    "2",
+    "a commit per round that changed something",
+  );
 
   // The host's follow-up: round 3 on the same branch, the checks run again on the whole change.
   const continued = await f.engine.continue(job.id, { task: followUp });
   assert.equal(continued.pending_round?.n, 3);
   const third = await f.engine.wait(job.id, 120);
   assert.equal(third.status, "done", third.error);
-  assert.deepEqual(third.rounds?.map((round) => [round.kind, round.session]), [["first", "new"], ["fix", "resumed"], ["continue", "resumed"]]);
+  assert.deepEqual(
+    third.rounds?.map((round) => [round.kind, round.session]),
+    [
+      ["first", "new"],
+      ["fix", "resumed"],
+      ["continue", "resumed"],
+    ],
+  );
   assert.equal((await git.raw(["rev-list", "--count", `${job.base.commit}..${job.branch}`])).trim(), "3");
   assert.equal(await git.show([`${job.branch}:README.md`]), "sum() adds numbers.\n");
   assert.deepEqual(third.changes?.files, 3, "NOTES.md, README.md and src/sum.js, from the base");
@@ -70,7 +95,13 @@ test("a round that leaves a check failing is followed by a fix round that fixes 
 test("auto escalates: the fast rounds leave the check failing, one think round fixes it, both models asked", async (t) => {
   const f = await fixture(t, {
     scripts: {
-      "test-fast": { turns: [], rounds: [{ when: fixMarker, turns: [notes("still looking"), say("Still looking.")] }, { when: "off-by-one", turns: [notes("looked"), say("Looked.")] }] },
+      "test-fast": {
+        turns: [],
+        rounds: [
+          { when: fixMarker, turns: [notes("still looking"), say("Still looking.")] },
+          { when: "off-by-one", turns: [notes("looked"), say("Looked.")] },
+        ],
+      },
       "test-think": { turns: [], rounds: [{ when: fixMarker, turns: [readSum, fixSum, say("Fixed the loop start.")] }] },
     },
   });
@@ -78,28 +109,66 @@ test("auto escalates: the fast rounds leave the check failing, one think round f
   assert.equal(started.tier.chosen, "fast");
   const job = await f.engine.wait(started.id, 180);
   assert.equal(job.status, "done", job.error);
-  assert.deepEqual(job.rounds?.map((round) => [round.kind, round.tier]), [["first", "fast"], ["fix", "fast"], ["escalate", "think"]]);
+  assert.deepEqual(
+    job.rounds?.map((round) => [round.kind, round.tier]),
+    [
+      ["first", "fast"],
+      ["fix", "fast"],
+      ["escalate", "think"],
+    ],
+  );
   const models = new Set(f.provider.requests.map((request) => request.model).filter(Boolean));
   assert.deepEqual([...models].sort(), ["test-fast", "test-think"]);
   const view = compactResult(job, Date.now());
-  assert.deepEqual({ tiers: view.tiers, escalated: view.escalated, fixed: view.fixed }, { tiers: ["fast", "think"], escalated: true, fixed: ["test"] });
+  assert.deepEqual(
+    { tiers: view.tiers, escalated: view.escalated, fixed: view.fixed },
+    { tiers: ["fast", "think"], escalated: true, fixed: ["test"] },
+  );
 });
 
 test("a report that claims passing tests the check fails is a reason; a reject from a path starts no fix round", async (t) => {
   const f = await fixture(t, {
     policy: policyWith("  fix_rounds: 0\n"),
-    scripts: { "test-fast": { turns: [notes("x"), say("Done; the tests pass.", { commands: [{ command: "node --test", outcome: "pass" }], files_changed: ["NOTES.md", "src/sum.js"] })] } },
+    scripts: {
+      "test-fast": {
+        turns: [
+          notes("x"),
+          say("Done; the tests pass.", {
+            commands: [{ command: "node --test", outcome: "pass" }],
+            files_changed: ["NOTES.md", "src/sum.js"],
+          }),
+        ],
+      },
+    },
   });
   const started = await f.engine.start({ cwd: f.repo, task: "Write notes.", tier: "fast" });
   const job = await f.engine.wait(started.id, 120);
   assert.equal(job.status, "done", job.error);
   assert.equal(job.rounds?.length, 1, "fix_rounds: 0");
   const reasons = job.verdict?.reasons ?? [];
-  assert.ok(reasons.some((reason) => /worker says `node --test` passed; check test failed/.test(reason)), reasons.join(" | "));
-  assert.ok(reasons.some((reason) => /worker says it changed src\/sum\.js; the diff does not touch it/.test(reason)), reasons.join(" | "));
+  assert.ok(
+    reasons.some((reason) => /worker says `node --test` passed; check test failed/.test(reason)),
+    reasons.join(" | "),
+  );
+  assert.ok(
+    reasons.some((reason) => /worker says it changed src\/sum\.js; the diff does not touch it/.test(reason)),
+    reasons.join(" | "),
+  );
 
-  const forbidden = await fixture(t, { scripts: { "test-fast": { turns: [{ content: [{ type: "tool_use", name: "Write", input: { file_path: "config/server.pem", content: "not a key\n" } }] }, say("Added the cert.")] } } });
-  const rejected = await forbidden.engine.wait((await forbidden.engine.start({ cwd: forbidden.repo, task: "Add a cert.", tier: "fast" })).id, 120);
+  const forbidden = await fixture(t, {
+    scripts: {
+      "test-fast": {
+        turns: [
+          { content: [{ type: "tool_use", name: "Write", input: { file_path: "config/server.pem", content: "not a key\n" } }] },
+          say("Added the cert."),
+        ],
+      },
+    },
+  });
+  const rejected = await forbidden.engine.wait(
+    (await forbidden.engine.start({ cwd: forbidden.repo, task: "Add a cert.", tier: "fast" })).id,
+    120,
+  );
   assert.equal(rejected.verdict?.verdict, "reject");
   assert.match(rejected.verdict?.reasons[0] ?? "", /^forbidden-paths: /);
   assert.equal(rejected.checks?.failed, 1);
@@ -110,7 +179,15 @@ test("continue: refused with one line for an applied job and past max_rounds; af
   const again = "Add NOTES.md with one line.";
   const f = await fixture(t, {
     policy: policyWith("  max_rounds: 2\n"),
-    scripts: { "test-fast": { turns: [], rounds: [{ when: again, turns: [notes("one line"), say("Added notes.")] }, { when: "off-by-one", turns: [readSum, fixSum, say("Fixed.")] }] } },
+    scripts: {
+      "test-fast": {
+        turns: [],
+        rounds: [
+          { when: again, turns: [notes("one line"), say("Added notes.")] },
+          { when: "off-by-one", turns: [readSum, fixSum, say("Fixed.")] },
+        ],
+      },
+    },
   });
   const first = await f.engine.wait((await f.engine.start({ cwd: f.repo, task: sampleTask, tier: "fast" })).id, 120);
   assert.equal(first.status, "done", first.error);
@@ -121,11 +198,21 @@ test("continue: refused with one line for an applied job and past max_rounds; af
   await restarted.continue(first.id, { task: again });
   const second = await restarted.wait(first.id, 120);
   assert.equal(second.status, "done", second.error);
-  assert.deepEqual(second.rounds?.map((round) => [round.kind, round.session]), [["first", "new"], ["continue", "fresh"]]);
+  assert.deepEqual(
+    second.rounds?.map((round) => [round.kind, round.session]),
+    [
+      ["first", "new"],
+      ["continue", "fresh"],
+    ],
+  );
   assert.equal(await simpleGit(f.repo).show([`${second.branch}:NOTES.md`]), "one line\n");
 
-  await assert.rejects(restarted.continue(first.id, { task: "More." }), { message: `job ${first.id} has run 2 rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job` });
+  await assert.rejects(restarted.continue(first.id, { task: "More." }), {
+    message: `job ${first.id} has run 2 rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`,
+  });
   await restarted.apply(first.id, { mode: "commit" });
-  await assert.rejects(restarted.continue(first.id, { task: "More." }), { message: `job ${first.id} is applied; only a done, failed, cancelled or timed-out job can be continued, start a new job instead` });
+  await assert.rejects(restarted.continue(first.id, { task: "More." }), {
+    message: `job ${first.id} is applied; only a done, failed, cancelled or timed-out job can be continued, start a new job instead`,
+  });
   await assert.rejects(restarted.continue(first.id, { task: "  " }), { message: "task is empty; say what the worker should change next" });
 });

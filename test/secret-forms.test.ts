@@ -83,7 +83,11 @@ test("short secrets are ignored and short encoded forms do not count", () => {
     if (secret !== undefined) check(secretForms(secret));
     assert.equal(redactor(secret)(`a ${secret} b`), secret && secret.length >= 8 ? "a [redacted] b" : `a ${secret} b`);
   }
-  assert.ok(secretForms("abcdefgh").slice(2).every((form) => form.length >= 12));
+  assert.ok(
+    secretForms("abcdefgh")
+      .slice(2)
+      .every((form) => form.length >= 12),
+  );
   assert.ok(secretForms(key).includes(Buffer.from(key).toString("base64")));
 });
 

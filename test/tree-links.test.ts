@@ -13,7 +13,10 @@ import type { ChangedFile } from "../src/facts/change.js";
 import { evaluatePolicy } from "../src/policy/evaluate.js";
 import { loadPolicy } from "../src/policy/load.js";
 
-const tree = (links: Record<string, string | undefined>, dirs: string[] = []): TreeLinks => ({ links: new Map(Object.entries(links)), dirs: new Set(dirs) });
+const tree = (links: Record<string, string | undefined>, dirs: string[] = []): TreeLinks => ({
+  links: new Map(Object.entries(links)),
+  dirs: new Set(dirs),
+});
 const landing = (links: TreeLinks, path: string) => {
   const resolution = resolveInTree(links, path);
   return resolution.escapes ? "escapes" : resolution.path;
@@ -28,7 +31,12 @@ test("a link lands where the kernel would take it, links on the way included", (
     ["chain a -> b -> c/.. with c -> ../..", tree({ "l/a": "b", "l/b": "c/..", "l/c": "../.." }, ["l"]), "l/a", "escapes"],
     ["chain that stays inside", tree({ a: "b", b: "d/x" }, ["d"]), "a", "d/x"],
     ["through a linked directory that escapes", tree({ "docs/link": "../lib/x", lib: "../../outside" }, ["docs"]), "docs/link", "escapes"],
-    ["through a linked directory inside", tree({ "docs/link": "../lib/x", lib: "vendor/lib" }, ["docs", "vendor", "vendor/lib"]), "docs/link", "vendor/lib/x"],
+    [
+      "through a linked directory inside",
+      tree({ "docs/link": "../lib/x", lib: "vendor/lib" }, ["docs", "vendor", "vendor/lib"]),
+      "docs/link",
+      "vendor/lib/x",
+    ],
     ["'..' after a linked directory climbs from its target", tree({ x: "l/../..", l: "a/b/c" }, ["a", "a/b", "a/b/c"]), "x", "a"],
     ["loop of two", tree({ a: "b", b: "a" }), "a", "escapes"],
     ["link to itself through './'", tree({ "d/x": "./x" }, ["d"]), "d/x", "escapes"],
@@ -44,7 +52,8 @@ test("a link lands where the kernel would take it, links on the way included", (
 });
 
 test("a long chain is a loop, as for the kernel (40 links)", () => {
-  const chain = (length: number) => tree(Object.fromEntries(Array.from({ length }, (_, i) => [`l${i}`, i === length - 1 ? "end" : `l${i + 1}`])));
+  const chain = (length: number) =>
+    tree(Object.fromEntries(Array.from({ length }, (_, i) => [`l${i}`, i === length - 1 ? "end" : `l${i + 1}`])));
   assert.equal(landing(chain(40), "l0"), "end");
   assert.equal(landing(chain(41), "l0"), "escapes");
 });
@@ -61,7 +70,13 @@ test("each change that touches a link carries the links that escape because of i
       [["x"]],
     ],
     ["a deleted link", tree({ l: "a/b", x: "l/../.." }, ["a", "a/b"]), tree({ x: "l/../.." }, ["a", "a/b"]), [{ path: "l" }], [["x"]]],
-    ["a renamed link", tree({ l: "a/b", x: "l/../.." }, ["a", "a/b"]), tree({ m: "a/b", x: "l/../.." }, ["a", "a/b"]), [{ path: "m", oldPath: "l" }], [["x"]]],
+    [
+      "a renamed link",
+      tree({ l: "a/b", x: "l/../.." }, ["a", "a/b"]),
+      tree({ m: "a/b", x: "l/../.." }, ["a", "a/b"]),
+      [{ path: "m", oldPath: "l" }],
+      [["x"]],
+    ],
     [
       "a directory removed with the link in it",
       tree({ "d/l": "a/b/c", x: "d/l/../../.." }, ["d", "a", "a/b", "a/b/c"]),
@@ -76,12 +91,29 @@ test("each change that touches a link carries the links that escape because of i
 });
 
 test("the symlinks rule lists the links the facts name, and falls back to the target text without them", () => {
-  const link = (path: string, facts: Partial<ChangedFile>): ChangedFile => ({ path, status: "added", insertions: 1, deletions: 0, binary: false, mode: "120000", ...facts });
-  const reasons = (files: ChangedFile[]) => evaluatePolicy(loadPolicy({ name: "p.yaml", text: "version: 1\n" }), files, []).fired.map((fired) => `${fired.verdict} ${fired.reason}`);
-  assert.deepEqual(reasons([link("docs/a", { symlinkTarget: "b", escapingLinks: ["docs/a"] })]), ["reject floor-symlinks: symlink points outside the repository: docs/a"]);
+  const link = (path: string, facts: Partial<ChangedFile>): ChangedFile => ({
+    path,
+    status: "added",
+    insertions: 1,
+    deletions: 0,
+    binary: false,
+    mode: "120000",
+    ...facts,
+  });
+  const reasons = (files: ChangedFile[]) =>
+    evaluatePolicy(loadPolicy({ name: "p.yaml", text: "version: 1\n" }), files, []).fired.map(
+      (fired) => `${fired.verdict} ${fired.reason}`,
+    );
+  assert.deepEqual(reasons([link("docs/a", { symlinkTarget: "b", escapingLinks: ["docs/a"] })]), [
+    "reject floor-symlinks: symlink points outside the repository: docs/a",
+  ]);
   assert.deepEqual(reasons([link("l", { symlinkTarget: "l/../../x", escapingLinks: [] })]), [], "the walk knows better than the text");
-  assert.deepEqual(reasons([link("l", { status: "deleted", mode: "000000", escapingLinks: ["x"] })]), ["reject floor-symlinks: symlink points outside the repository: x"]);
-  assert.deepEqual(reasons([link("up", { symlinkTarget: "../out" })]), ["reject floor-symlinks: symlink points outside the repository: up"]);
+  assert.deepEqual(reasons([link("l", { status: "deleted", mode: "000000", escapingLinks: ["x"] })]), [
+    "reject floor-symlinks: symlink points outside the repository: x",
+  ]);
+  assert.deepEqual(reasons([link("up", { symlinkTarget: "../out" })]), [
+    "reject floor-symlinks: symlink points outside the repository: up",
+  ]);
 });
 
 test("a real change whose links escape only through other links is rejected", async (t) => {
@@ -124,9 +156,15 @@ test("a real change whose links escape only through other links is rejected", as
   );
   const { verdict, fired } = evaluatePolicy(loadPolicy({ name: "p.yaml", text: "version: 1\n" }), files, []);
   assert.equal(verdict.verdict, "reject");
-  assert.deepEqual(fired.map((rule) => [rule.reason, rule.paths]), [
-    ["floor-symlinks: symlink points outside the repository: chain/a, chain/b +3 more", ["chain/a", "chain/b", "chain/c", "docs/link", "x"]],
-  ]);
+  assert.deepEqual(
+    fired.map((rule) => [rule.reason, rule.paths]),
+    [
+      [
+        "floor-symlinks: symlink points outside the repository: chain/a, chain/b +3 more",
+        ["chain/a", "chain/b", "chain/c", "docs/link", "x"],
+      ],
+    ],
+  );
 });
 
 test("links with names beyond ASCII are found in the tree, and invalid UTF-8 ones cannot hide behind each other", async (t) => {
@@ -144,5 +182,12 @@ test("links with names beyond ASCII are found in the tree, and invalid UTF-8 one
   await symlink("../out", join(root, "über"));
   await git.add(["-A", "."]).commit("change");
   const files = await changeInventory(root, base, await git.revparse(["HEAD"]));
-  assert.deepEqual(files.map((file) => [file.path, file.escapingLinks]), [["n\uFFFD", ["n\uFFFD"]], ["n\uFFFD", ["n\uFFFD"]], ["über", ["über"]]]);
+  assert.deepEqual(
+    files.map((file) => [file.path, file.escapingLinks]),
+    [
+      ["n\uFFFD", ["n\uFFFD"]],
+      ["n\uFFFD", ["n\uFFFD"]],
+      ["über", ["über"]],
+    ],
+  );
 });

@@ -13,7 +13,9 @@ function importGraph(): Map<string, string[]> {
   return new Map(
     files.map((file) => {
       const text = readFileSync(join(src, file), "utf8");
-      const targets = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)\.js"/gms)].map((match) => relative(src, resolve(src, dirname(file), `${match[1]}.ts`)));
+      const targets = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)\.js"/gms)].map((match) =>
+        relative(src, resolve(src, dirname(file), `${match[1]}.ts`)),
+      );
       return [file, targets];
     }),
   );

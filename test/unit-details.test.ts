@@ -23,7 +23,8 @@ async function commit(repo: string, file: string, text: string): Promise<string>
   return (await execa("git", ["rev-parse", "HEAD"], { cwd: repo })).stdout;
 }
 
-const edit = (path: string) => JSON.stringify({ type: "assistant", message: { content: [{ type: "tool_use", name: "Edit", input: { file_path: `/wt/${path}` } }] } });
+const edit = (path: string) =>
+  JSON.stringify({ type: "assistant", message: { content: [{ type: "tool_use", name: "Edit", input: { file_path: `/wt/${path}` } }] } });
 const result = (text: string) => JSON.stringify({ type: "result", subtype: "success", result: text });
 
 before(async () => {
@@ -46,7 +47,15 @@ before(async () => {
     await mkdir(join(store.roundDir(id, round), "checks"), { recursive: true });
     await writeFile(join(store.roundDir(id, round), name), text);
   }
-  const round = (n: number, head: string): RoundFacts => ({ n, kind: n === 1 ? "first" : "continue", tier: "fast", model_label: "flash", session: "new", started_at: "", head_commit: head });
+  const round = (n: number, head: string): RoundFacts => ({
+    n,
+    kind: n === 1 ? "first" : "continue",
+    tier: "fast",
+    model_label: "flash",
+    session: "new",
+    started_at: "",
+    head_commit: head,
+  });
   job = {
     version: 1,
     id,
@@ -69,7 +78,8 @@ before(async () => {
 after(() => cleanup());
 
 test("each round's events, check logs and final message are its own; the default is the last round", async () => {
-  const text = async (what: "events" | "check_log" | "worker_summary", round?: number, path?: string) => (await jobDetail(store, job, what, path, undefined, round)).text;
+  const text = async (what: "events" | "check_log" | "worker_summary", round?: number, path?: string) =>
+    (await jobDetail(store, job, what, path, undefined, round)).text;
   assert.equal(await text("events", 1), "→ Edit sum.js\nfinished");
   assert.equal(await text("events"), "→ Edit sort.js\nfinished");
   assert.equal(await text("check_log", 1, "unit"), "unit: 1 failing\n");

@@ -53,7 +53,13 @@ test("cat-file --batch-check answers: ids, misses, and sizes", () => {
   assert.deepEqual(parseObjectIds(`${id(1)}\nHEAD^{commit} missing\n${id(2)}\n`, 3), [id(1), undefined, id(2)]);
   assert.deepEqual(parseObjectIds(`${id(1)}\n`, 1), [id(1)]);
   assert.deepEqual(parseObjectIds("main ambiguous\n", 1), [undefined]);
-  assert.deepEqual(parseObjectSizes(`${id(1)} 12\n${id(2)} 0\n`), new Map([[id(1), 12], [id(2), 0]]));
+  assert.deepEqual(
+    parseObjectSizes(`${id(1)} 12\n${id(2)} 0\n`),
+    new Map([
+      [id(1), 12],
+      [id(2), 0],
+    ]),
+  );
   assert.deepEqual(parseObjectSizes(""), new Map());
 });
 
@@ -82,7 +88,13 @@ test("HEAD files and packed-refs: what the files settle, and undefined for what 
     assert.equal(parseHeadFile(text), undefined, JSON.stringify(text));
   }
   const packed = `# pack-refs with: peeled fully-peeled sorted \n${id(1)} refs/heads/main\n${id(2)} refs/tags/v1\n^${id(3)}\n`;
-  assert.deepEqual(parsePackedRefs(packed), new Map([["refs/heads/main", id(1)], ["refs/tags/v1", id(2)]]));
+  assert.deepEqual(
+    parsePackedRefs(packed),
+    new Map([
+      ["refs/heads/main", id(1)],
+      ["refs/tags/v1", id(2)],
+    ]),
+  );
   assert.deepEqual(parsePackedRefs(""), new Map());
   assert.equal(parsePackedRefs(`${id(1).slice(0, 7)} refs/heads/main\n`), undefined);
   assert.equal(parsePackedRefs(`${id(1)}\n`), undefined);
@@ -124,7 +136,10 @@ test("status --porcelain=v2 -z: changed and unmerged paths, spaces kept", () => 
 
 test("merge-tree --write-tree --name-only -z: the tree, then each conflicted path", () => {
   assert.deepEqual(parseMergeTree(`${id(4)}\0`), { tree: id(4), conflicts: [] });
-  assert.deepEqual(parseMergeTree(`${id(4)}\0keep.txt\0 a path with spaces \0`), { tree: id(4), conflicts: ["keep.txt", " a path with spaces "] });
+  assert.deepEqual(parseMergeTree(`${id(4)}\0keep.txt\0 a path with spaces \0`), {
+    tree: id(4),
+    conflicts: ["keep.txt", " a path with spaces "],
+  });
   assert.throws(() => parseMergeTree(""), { message: 'git merge-tree printed no tree: ""' });
 });
 
@@ -138,13 +153,22 @@ test("the paths git quotes in a refusal", () => {
 test("diff --raw -z: status, paths and modes; a rename keeps both paths, a copy counts as added", () => {
   const raw = nulEntries(
     z(
-      `:100644 100644 ${id(1)} ${id(1)} R100`, "old.txt", " new name.txt",
-      `:000000 100644 ${zeros} ${id(2)} A`, "added.txt",
-      `:100644 100644 ${id(3)} ${id(4)} M`, "bin.dat",
-      `:120000 000000 ${id(5)} ${zeros} D`, "d/link",
-      `:100644 100755 ${id(6)} ${id(6)} M`, "run.sh",
-      `:100644 100644 ${id(6)} ${id(7)} C075`, "run.sh", "copy.sh",
-      `:100644 120000 ${id(6)} ${id(8)} T`, "was-file",
+      `:100644 100644 ${id(1)} ${id(1)} R100`,
+      "old.txt",
+      " new name.txt",
+      `:000000 100644 ${zeros} ${id(2)} A`,
+      "added.txt",
+      `:100644 100644 ${id(3)} ${id(4)} M`,
+      "bin.dat",
+      `:120000 000000 ${id(5)} ${zeros} D`,
+      "d/link",
+      `:100644 100755 ${id(6)} ${id(6)} M`,
+      "run.sh",
+      `:100644 100644 ${id(6)} ${id(7)} C075`,
+      "run.sh",
+      "copy.sh",
+      `:100644 120000 ${id(6)} ${id(8)} T`,
+      "was-file",
     ),
   );
   assert.deepEqual(parseDiffRaw(raw), [
@@ -160,7 +184,9 @@ test("diff --raw -z: status, paths and modes; a rename keeps both paths, a copy 
 });
 
 test("diff --numstat -z: counts in --raw's order, a rename's paths skipped, binaries as zero", () => {
-  const numstat = nulEntries(z("0\t0\t", "old.txt", " new name.txt", "1\t0\tadded.txt", "-\t-\tbin.dat", "0\t1\td/link", "12\t3\tkeep.txt"));
+  const numstat = nulEntries(
+    z("0\t0\t", "old.txt", " new name.txt", "1\t0\tadded.txt", "-\t-\tbin.dat", "0\t1\td/link", "12\t3\tkeep.txt"),
+  );
   assert.deepEqual(parseNumstat(numstat), [
     { insertions: 0, deletions: 0, binary: false },
     { insertions: 1, deletions: 0, binary: false },
@@ -199,7 +225,11 @@ test("a -U0 patch's added lines per file, numbered in the new file, long lines c
     "",
   ].join("\n");
   assert.deepEqual(addedLinesByFile(patch), [
-    [{ line: 3, text: "const key = 'x';" }, { line: 4, text: "" }, { line: 11, text: "new" }],
+    [
+      { line: 3, text: "const key = 'x';" },
+      { line: 4, text: "" },
+      { line: 11, text: "new" },
+    ],
     [],
     [{ line: 1, text: "m".repeat(addedLineMax) }],
   ]);
@@ -207,9 +237,20 @@ test("a -U0 patch's added lines per file, numbered in the new file, long lines c
 
 test("ls-tree -r -t -z: directories, and each link's blob unless its name was not valid UTF-8", () => {
   const entries = nulEntries(
-    z(`100644 blob ${id(1)}\tbin.dat`, `040000 tree ${id(2)}\td`, `120000 blob ${id(3)}\td/link`, `120000 blob ${id(4)}\tbad\uFFFDname`, `160000 commit ${id(5)}\tsub`, `120000 blob ${id(6)}\ta\tb`),
+    z(
+      `100644 blob ${id(1)}\tbin.dat`,
+      `040000 tree ${id(2)}\td`,
+      `120000 blob ${id(3)}\td/link`,
+      `120000 blob ${id(4)}\tbad\uFFFDname`,
+      `160000 commit ${id(5)}\tsub`,
+      `120000 blob ${id(6)}\ta\tb`,
+    ),
   );
-  const links = new Map([["d/link", id(3)], ["bad\uFFFDname", undefined], ["a\tb", id(6)]]);
+  const links = new Map([
+    ["d/link", id(3)],
+    ["bad\uFFFDname", undefined],
+    ["a\tb", id(6)],
+  ]);
   assert.deepEqual(parseLsTree(entries), { dirs: new Set(["d"]), links });
 });
 

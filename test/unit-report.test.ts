@@ -18,8 +18,16 @@ test("a report parses or yields one line that says what is wrong with it", () =>
     ["whole", report, { report }],
     ["extra keys are dropped", { ...report, confidence: "high" }, { report }],
     ["absent", undefined, { problem: "it ended without calling StructuredOutput" }],
-    ["files not strings", { ...report, files_changed: [1] }, { problem: "malformed: files_changed[0]: Invalid input: expected string, received number" }],
-    ["a command without its text", { ...report, commands: [{ outcome: "pass" }] }, { problem: "malformed: commands[0].command: Invalid input: expected string, received undefined" }],
+    [
+      "files not strings",
+      { ...report, files_changed: [1] },
+      { problem: "malformed: files_changed[0]: Invalid input: expected string, received number" },
+    ],
+    [
+      "a command without its text",
+      { ...report, commands: [{ outcome: "pass" }] },
+      { problem: "malformed: commands[0].command: Invalid input: expected string, received undefined" },
+    ],
     ["an array", [report], { problem: "malformed: Invalid input: expected object, received array" }],
   ];
   for (const [name, input, expected] of cases) assert.deepEqual(parseReport(input), expected, name);

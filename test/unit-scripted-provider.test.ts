@@ -44,19 +44,48 @@ test("a request is answered from the last user message that names a round, at th
     ["a fresh session's first request", [task], "task 0"],
     ["its second, after a tool result", [task, assistant("reading"), toolResult("ok")], "task 1"],
     ["past the round's turns: its own fallback", earlier, "task fallback"],
-    ["the marker in a text block among others", [user([{ type: "text", text: "<system-reminder>context</system-reminder>" }, { type: "text", text: "ROUND-TASK, please" }])], "task 0"],
+    [
+      "the marker in a text block among others",
+      [
+        user([
+          { type: "text", text: "<system-reminder>context</system-reminder>" },
+          { type: "text", text: "ROUND-TASK, please" },
+        ]),
+      ],
+      "task 0",
+    ],
     ["a resumed session told to fix", [...earlier, user("The checks failed. ROUND-FIX")], "fix 0"],
     ["the same fix in a fresh session, told the task first", [user("The original task: ROUND-TASK\n\nNow: ROUND-FIX")], "fix 0"],
     ["a message naming both is in the round it names last", [user("After ROUND-FIX came: ROUND-TASK")], "task 0"],
-    ["past the fix round's turns, without a fallback of its own: the script's", [...earlier, user("ROUND-FIX"), assistant("on it"), toolResult("ok")], "script fallback"],
+    [
+      "past the fix round's turns, without a fallback of its own: the script's",
+      [...earlier, user("ROUND-FIX"), assistant("on it"), toolResult("ok")],
+      "script fallback",
+    ],
     ["a marker inside a tool result is no round", [task, assistant("reading"), toolResult("the log says ROUND-FIX")], "task 1"],
-    ["later user text without a marker stays in the round", [task, assistant("Done."), user([{ type: "text", text: "You MUST call the StructuredOutput tool" }])], "task 1"],
+    [
+      "later user text without a marker stays in the round",
+      [task, assistant("Done."), user([{ type: "text", text: "You MUST call the StructuredOutput tool" }])],
+      "task 1",
+    ],
   ];
   for (const [name, messages, answer] of cases) assert.equal(await ask(messages), answer, name);
   const posts = scripted.requests.filter((request) => request.path === "/v1/messages");
-  assert.deepEqual(posts.map((request) => [request.round, request.turn]), [
-    ["ROUND-TASK", 0], ["ROUND-TASK", 1], ["ROUND-TASK", 2], ["ROUND-TASK", 0], ["ROUND-FIX", 0], ["ROUND-FIX", 0], ["ROUND-TASK", 0], ["ROUND-FIX", 1], ["ROUND-TASK", 1], ["ROUND-TASK", 1],
-  ]);
+  assert.deepEqual(
+    posts.map((request) => [request.round, request.turn]),
+    [
+      ["ROUND-TASK", 0],
+      ["ROUND-TASK", 1],
+      ["ROUND-TASK", 2],
+      ["ROUND-TASK", 0],
+      ["ROUND-FIX", 0],
+      ["ROUND-FIX", 0],
+      ["ROUND-TASK", 0],
+      ["ROUND-FIX", 1],
+      ["ROUND-TASK", 1],
+      ["ROUND-TASK", 1],
+    ],
+  );
 });
 
 test("requests that name no round keep today's cursor per session, untouched by round requests", async (t) => {
@@ -69,7 +98,11 @@ test("requests that name no round keep today's cursor per session, untouched by 
 });
 
 test("each request is stamped with its arrival, and every message and tool call id is new", async (t) => {
-  const scripted = await startScriptedProvider({ scripts: { "*": { turns: [], rounds: [{ when: "GO", turns: [{ content: [{ type: "tool_use", name: "Read", input: { file_path: "a" } }] }] }] } } });
+  const scripted = await startScriptedProvider({
+    scripts: {
+      "*": { turns: [], rounds: [{ when: "GO", turns: [{ content: [{ type: "tool_use", name: "Read", input: { file_path: "a" } }] }] }] },
+    },
+  });
   t.after(() => scripted.close());
   const before = Date.now();
   const ids: string[] = [];

@@ -61,7 +61,9 @@ function record(status: JobState, facts: { heartbeatS?: number; lastEventS?: num
     created_at: at(0),
     ...(facts.endedS === undefined ? {} : { ended_at: at(facts.endedS) }),
     ...(facts.heartbeatS === undefined ? {} : { runner: { pid: 4242, heartbeat_at: at(facts.heartbeatS) } }),
-    ...(facts.lastEventS === undefined ? {} : { worker: { turns: 3, last_event_at: at(facts.lastEventS), last_activity: "Edit src/sum.js" } }),
+    ...(facts.lastEventS === undefined
+      ? {}
+      : { worker: { turns: 3, last_event_at: at(facts.lastEventS), last_activity: "Edit src/sum.js" } }),
   };
 }
 
@@ -74,7 +76,12 @@ test("liveness: running, quiet, stalled, exited and dead, at their boundaries", 
     ["queued, no heartbeat yet", record("queued"), true, "running"],
     ["heartbeat exactly at the limit", record("working", { heartbeatS: now - staleS, lastEventS: now - 1 }), true, "running"],
     ["heartbeat a second past the limit", record("working", { heartbeatS: now - staleS - 1, lastEventS: now - 1 }), true, "stalled"],
-    ["stale heartbeat wins over a quiet worker", record("working", { heartbeatS: now - staleS - 1, lastEventS: now - quietS - 100 }), true, "stalled"],
+    [
+      "stale heartbeat wins over a quiet worker",
+      record("working", { heartbeatS: now - staleS - 1, lastEventS: now - quietS - 100 }),
+      true,
+      "stalled",
+    ],
     ["worker silent exactly the quiet time", record("working", { heartbeatS: now - 1, lastEventS: now - quietS }), true, "running"],
     ["worker silent past the quiet time", record("working", { heartbeatS: now - 1, lastEventS: now - quietS - 1 }), true, "quiet"],
     ["checks run long with no worker events", record("checking", { heartbeatS: now - 1, lastEventS: now - quietS - 500 }), true, "running"],
@@ -100,12 +107,28 @@ test("liveness facts: ages in whole seconds, never negative, elapsed stops at th
   // A clock a little behind the runner's must not show negative ages.
   const ahead = liveness(record("working", { heartbeatS: 12, lastEventS: 12 }), t0 + 10_000, true);
   assert.deepEqual([ahead.heartbeat_age_s, ahead.last_event_age_s], [0, 0]);
-  assert.deepEqual(liveness(record("queued"), t0 + 4_000, true), { state: "running", heartbeat_age_s: undefined, last_event_age_s: undefined, last_activity: undefined, turns: 0, elapsed_s: 4 });
+  assert.deepEqual(liveness(record("queued"), t0 + 4_000, true), {
+    state: "running",
+    heartbeat_age_s: undefined,
+    last_event_age_s: undefined,
+    last_activity: undefined,
+    turns: 0,
+    elapsed_s: 4,
+  });
   assert.equal(liveness(record("done", { endedS: 42 }), t0 + 9_999_000, false).elapsed_s, 42);
 });
 
 test("next_poll_s grows with the job's age and is absent once it has ended", () => {
-  const cases: [number, number][] = [[0, 5], [29, 5], [30, 15], [119, 15], [120, 30], [599, 30], [600, 60], [86_400, 60]];
+  const cases: [number, number][] = [
+    [0, 5],
+    [29, 5],
+    [30, 15],
+    [119, 15],
+    [120, 30],
+    [599, 30],
+    [600, 60],
+    [86_400, 60],
+  ];
   for (const [ageS, poll] of cases) assert.equal(nextPollS(record("working"), t0 + ageS * 1000), poll, `${ageS}s`);
   for (const status of terminalStates) assert.equal(nextPollS(record(status, { endedS: 5 }), t0 + 10_000), undefined, status);
   for (const status of activeStates) assert.equal(nextPollS(record(status), t0 + 1000), 5, status);

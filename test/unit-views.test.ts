@@ -7,7 +7,17 @@ import type { CheckOutcome } from "../src/facts/change.js";
 import type { JobRecord, JobState, RoundFacts, RoundKind } from "../src/store/record.js";
 import type { UnreadableJob } from "../src/store/store.js";
 import { capText } from "../src/text.js";
-import { compactResult, fit, jobView, listLine, listLineBudget, progressLine, resultBudget, startView, type CompactResult } from "../src/views/compact.js";
+import {
+  compactResult,
+  fit,
+  jobView,
+  listLine,
+  listLineBudget,
+  progressLine,
+  resultBudget,
+  startView,
+  type CompactResult,
+} from "../src/views/compact.js";
 import { describeJob, roundLine, roundLines } from "../src/views/human.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
@@ -48,7 +58,13 @@ test("a small result is the design's shape, nothing cut", () => {
     model_label: "flash",
     elapsed_s: 142,
     branch: "code-worker/fix-sum-k7m2",
-    changes: { files: 2, insertions: 42, deletions: 7, top: ["src/orders/import.ts +30 -5", "test/import.test.ts +12 -2"], more: undefined },
+    changes: {
+      files: 2,
+      insertions: 42,
+      deletions: 7,
+      top: ["src/orders/import.ts +30 -5", "test/import.test.ts +12 -2"],
+      more: undefined,
+    },
     checks: { passed: 2, failed: 0, failed_names: [] },
     policy: { verdict: "approve", reasons: [] },
     merge: { status: "clean", base: "aaaaaaa", host_head: "bbbbbbb" },
@@ -76,7 +92,14 @@ test("fit cuts the file list first, counting what it left out, then the reasons,
   ];
   for (const [budget, expected] of cases) {
     const cut = fit(view(), budget);
-    const got = { top: cut.changes!.top.length, more: cut.changes!.more!, reasons: cut.policy!.reasons.length, ...(cut.policy!.more ? { policyMore: cut.policy!.more } : {}), failed: cut.checks!.failed_names.length, conflicts: cut.merge!.conflicts!.paths.length };
+    const got = {
+      top: cut.changes!.top.length,
+      more: cut.changes!.more!,
+      reasons: cut.policy!.reasons.length,
+      ...(cut.policy!.more ? { policyMore: cut.policy!.more } : {}),
+      failed: cut.checks!.failed_names.length,
+      conflicts: cut.merge!.conflicts!.paths.length,
+    };
     assert.deepEqual(got, expected, `budget ${budget}`);
     assert.ok(bytes(cut) <= budget, `budget ${budget}: ${bytes(cut)} bytes`);
     assert.equal(cut.changes!.top.length + cut.changes!.more!, 40, "every file is shown or counted");
@@ -110,7 +133,14 @@ test("every result fits 1 KB and every list line 160 bytes, however big the reco
     checks: { passed: 0, failed: 50, failed_names: long(50, "check", 60), results: [] },
     verdict: { verdict: "reject", reasons: long(5, "reason", 60), more: 20, fired: [] },
     policy_unused: ".code-worker/policy.yaml",
-    merge: { status: "conflicts", conflicts: { paths: long(5, "path", 60), count: 400 }, base: "aaaaaaa", host_head: "bbbbbbb", host_head_full: "", branch_head: "" },
+    merge: {
+      status: "conflicts",
+      conflicts: { paths: long(5, "path", 60), count: 400 },
+      base: "aaaaaaa",
+      host_head: "bbbbbbb",
+      host_head_full: "",
+      branch_head: "",
+    },
   });
   for (const status of ["done", "failed", "cancelled", "timed_out", "lost", "applied", "discarded"] as const) {
     const job = { ...huge, status };
@@ -118,16 +148,34 @@ test("every result fits 1 KB and every list line 160 bytes, however big the reco
     assert.ok(Buffer.byteLength(listLine(job, t0)) <= listLineBudget, status);
   }
   // The store cuts a problem to 60 characters.
-  const unreadable: UnreadableJob = { id: `${"l".repeat(32)}-k7m2`, status: "unreadable", problem: `${"p".repeat(59)}…`, error: "x ".repeat(2000), created_at: new Date(t0).toISOString() };
+  const unreadable: UnreadableJob = {
+    id: `${"l".repeat(32)}-k7m2`,
+    status: "unreadable",
+    problem: `${"p".repeat(59)}…`,
+    error: "x ".repeat(2000),
+    created_at: new Date(t0).toISOString(),
+  };
   assert.ok(Buffer.byteLength(listLine(unreadable, t0)) <= listLineBudget);
   assert.ok(bytes(jobView(unreadable, t0, false)) <= 600);
-  const running = { ...huge, status: "working" as const, error: undefined, ended_at: undefined, runner: { pid: 1, heartbeat_at: new Date(t0).toISOString() } };
+  const running = {
+    ...huge,
+    status: "working" as const,
+    error: undefined,
+    ended_at: undefined,
+    runner: { pid: 1, heartbeat_at: new Date(t0).toISOString() },
+  };
   assert.ok(bytes(jobView(running, t0, true)) <= 400);
   assert.ok(bytes(startView(running, t0)) <= 400);
 });
 
 test("the next step a host is told, by status, verdict and merge", () => {
-  const merge = (status: "clean" | "conflicts" | "empty") => ({ status, base: "aaaaaaa", host_head: "bbbbbbb", host_head_full: "", branch_head: "" });
+  const merge = (status: "clean" | "conflicts" | "empty") => ({
+    status,
+    base: "aaaaaaa",
+    host_head: "bbbbbbb",
+    host_head_full: "",
+    branch_head: "",
+  });
   const cases: [string, Partial<JobRecord>, CompactResult["next"]][] = [
     ["approved and clean", {}, "apply"],
     ["review and clean", { verdict: { verdict: "review", reasons: ["x"], fired: [] } }, "review"],
@@ -142,7 +190,11 @@ test("the next step a host is told, by status, verdict and merge", () => {
     ["discarded", { status: "discarded" }, "none"],
   ];
   for (const [name, extra, next] of cases) assert.equal(compactResult(doneJob(extra), t0).next, next, name);
-  assert.deepEqual(compactResult(doneJob({ status: "applied", applied: { mode: "commit", host_head: "ddddddd", at: "" } }), t0).merge, { status: "applied", base: "aaaaaaa", host_head: "ddddddd" });
+  assert.deepEqual(compactResult(doneJob({ status: "applied", applied: { mode: "commit", host_head: "ddddddd", at: "" } }), t0).merge, {
+    status: "applied",
+    base: "aaaaaaa",
+    host_head: "ddddddd",
+  });
 });
 
 test("capText keeps whole characters from the start or the end and says how many bytes it cut", () => {
@@ -176,23 +228,66 @@ const outcomes = (pass: string[], other: [string, CheckOutcome["outcome"]][] = [
 });
 
 test("rounds in the result: the last round and the count, what went from failing to passing, the tiers that ran", () => {
-  const pick = (view: CompactResult) => ({ round: view.round, rounds: view.rounds, fixed: view.fixed, tiers: view.tiers, escalated: view.escalated });
+  const pick = (view: CompactResult) => ({
+    round: view.round,
+    rounds: view.rounds,
+    fixed: view.fixed,
+    tiers: view.tiers,
+    escalated: view.escalated,
+  });
   const none = { round: undefined, rounds: undefined, fixed: undefined, tiers: undefined, escalated: undefined };
   const cases: [string, Partial<JobRecord>, ReturnType<typeof pick>][] = [
     ["a record from before rounds", {}, none],
     ["one round", { rounds: [roundFacts(1, "first", "fast", [])] }, none],
-    ["a fix round fixed unit", { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint", "unit"]) }, { ...none, round: 2, rounds: 2, fixed: ["unit"] }],
+    [
+      "a fix round fixed unit",
+      { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint", "unit"]) },
+      { ...none, round: 2, rounds: 2, fixed: ["unit"] },
+    ],
     [
       "fast failed twice, think fixed both",
-      { rounds: [roundFacts(1, "first", "fast", ["unit", "lint"]), roundFacts(2, "fix", "fast", ["unit"]), roundFacts(3, "escalate", "think", [])], checks: outcomes(["lint", "unit"]) },
+      {
+        rounds: [
+          roundFacts(1, "first", "fast", ["unit", "lint"]),
+          roundFacts(2, "fix", "fast", ["unit"]),
+          roundFacts(3, "escalate", "think", []),
+        ],
+        checks: outcomes(["lint", "unit"]),
+      },
       { round: 3, rounds: 3, fixed: ["lint", "unit"], tiers: ["fast", "think"], escalated: true },
     ],
-    ["the host continued on think: two tiers, no escalation", { rounds: [roundFacts(1, "first", "fast", []), roundFacts(2, "continue", "think", [])], checks: outcomes(["lint", "unit"]) }, { ...none, round: 2, rounds: 2, tiers: ["fast", "think"] }],
-    ["still failing after the fix", { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", ["unit"])], checks: outcomes(["lint"], [["unit", "fail"]]) }, { ...none, round: 2, rounds: 2 }],
-    ["skipped in the last round is not fixed", { rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint"], [["unit", "skipped"]]) }, { ...none, round: 2, rounds: 2 }],
+    [
+      "the host continued on think: two tiers, no escalation",
+      { rounds: [roundFacts(1, "first", "fast", []), roundFacts(2, "continue", "think", [])], checks: outcomes(["lint", "unit"]) },
+      { ...none, round: 2, rounds: 2, tiers: ["fast", "think"] },
+    ],
+    [
+      "still failing after the fix",
+      {
+        rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", ["unit"])],
+        checks: outcomes(["lint"], [["unit", "fail"]]),
+      },
+      { ...none, round: 2, rounds: 2 },
+    ],
+    [
+      "skipped in the last round is not fixed",
+      {
+        rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])],
+        checks: outcomes(["lint"], [["unit", "skipped"]]),
+      },
+      { ...none, round: 2, rounds: 2 },
+    ],
     [
       "the last round ended before its checks: nothing is claimed fixed",
-      { status: "cancelled", error: "x", rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined, ended: "cancelled" })], checks: outcomes(["lint", "unit"]) },
+      {
+        status: "cancelled",
+        error: "x",
+        rounds: [
+          roundFacts(1, "first", "fast", ["unit"]),
+          roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined, ended: "cancelled" }),
+        ],
+        checks: outcomes(["lint", "unit"]),
+      },
       { ...none, round: 2, rounds: 2 },
     ],
   ];
@@ -215,15 +310,29 @@ test("a job of many rounds still fits: start and result well under 1.5 KB, the f
   assert.ok(bytes(view) <= resultBudget, `${bytes(view)} bytes`);
   assert.deepEqual([view.round, view.rounds, view.tiers, view.escalated, view.fixed!.length], [3, 3, ["fast", "think"], true, 1]);
   assert.ok(view.worker!.summary!.length >= 30, "the summary keeps a sentence start");
-  const started = startView({ ...job, status: "queued", pending_round: { n: 4, tier: "think", model: "m", label: "deep", requested_at: "" } }, t0);
+  const started = startView(
+    { ...job, status: "queued", pending_round: { n: 4, tier: "think", model: "m", label: "deep", requested_at: "" } },
+    t0,
+  );
   assert.equal(started.round, 4);
   assert.ok(bytes(started) + bytes(view) < 1300, `${bytes(started) + bytes(view)} bytes`);
 });
 
 test("a later round shows in the start view, the running view and the progress line; a first round does not", () => {
-  const running = (extra: Partial<JobRecord>) => doneJob({ status: "working", ended_at: undefined, runner: { pid: 1, heartbeat_at: new Date(t0).toISOString() }, worker: { turns: 3 }, ...extra });
+  const running = (extra: Partial<JobRecord>) =>
+    doneJob({
+      status: "working",
+      ended_at: undefined,
+      runner: { pid: 1, heartbeat_at: new Date(t0).toISOString() },
+      worker: { turns: 3 },
+      ...extra,
+    });
   const two = [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])];
-  const queued = { status: "queued" as const, rounds: two, pending_round: { n: 3, tier: "fast" as const, model: "m", label: "flash", requested_at: "" } };
+  const queued = {
+    status: "queued" as const,
+    rounds: two,
+    pending_round: { n: 3, tier: "fast" as const, model: "m", label: "flash", requested_at: "" },
+  };
   assert.equal(startView(running({}), t0).round, undefined);
   assert.equal(startView(running(queued), t0).round, 3);
   assert.equal((jobView(running({ rounds: two }), t0, true) as { round?: number }).round, 2);
@@ -234,17 +343,56 @@ test("a later round shows in the start view, the running view and the progress l
 
 test("status and review show a line per round, once there is more than one", () => {
   const cases: [string, RoundFacts, JobState | undefined, string][] = [
-    ["a fix that passed", roundFacts(2, "fix", "fast", [], { turns: 6 }), undefined, "round 2 · fix · fast · 2 passed 0 failed · approve · 6 turns"],
-    ["a first round that failed", roundFacts(1, "first", "fast", ["unit"], { turns: 1, cost_usd: 0.004 }), undefined, "round 1 · first · fast · 1 passed 1 failed (unit) · review · 1 turn · <$0.01"],
-    ["a fresh session on think", roundFacts(3, "escalate", "think", [], { session: "fresh", cost_usd: 0.125 }), undefined, "round 3 · escalate · think (fresh session) · 2 passed 0 failed · approve · $0.13"],
-    ["cancelled before its checks", roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined, ended: "cancelled" }), undefined, "round 2 · continue · fast · cancelled"],
-    ["still running", roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined }), "working", "round 2 · continue · fast · working"],
+    [
+      "a fix that passed",
+      roundFacts(2, "fix", "fast", [], { turns: 6 }),
+      undefined,
+      "round 2 · fix · fast · 2 passed 0 failed · approve · 6 turns",
+    ],
+    [
+      "a first round that failed",
+      roundFacts(1, "first", "fast", ["unit"], { turns: 1, cost_usd: 0.004 }),
+      undefined,
+      "round 1 · first · fast · 1 passed 1 failed (unit) · review · 1 turn · <$0.01",
+    ],
+    [
+      "a fresh session on think",
+      roundFacts(3, "escalate", "think", [], { session: "fresh", cost_usd: 0.125 }),
+      undefined,
+      "round 3 · escalate · think (fresh session) · 2 passed 0 failed · approve · $0.13",
+    ],
+    [
+      "cancelled before its checks",
+      roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined, ended: "cancelled" }),
+      undefined,
+      "round 2 · continue · fast · cancelled",
+    ],
+    [
+      "still running",
+      roundFacts(2, "continue", "fast", [], { checks: undefined, verdict: undefined }),
+      "working",
+      "round 2 · continue · fast · working",
+    ],
   ];
   for (const [name, round, running, line] of cases) assert.equal(roundLine(round, running), line, name);
   assert.deepEqual(roundLines(doneJob({ rounds: [roundFacts(1, "first", "fast", [])] })), []);
-  const fixed = doneJob({ rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])], checks: outcomes(["lint", "unit"]) });
-  assert.deepEqual(roundLines(fixed), ["  round 1 · first · fast · 1 passed 1 failed (unit) · review", "  round 2 · fix · fast · 2 passed 0 failed · approve", "  fixed   unit"]);
-  const waiting = doneJob({ status: "queued", rounds: [roundFacts(1, "first", "fast", [])], pending_round: { n: 2, tier: "think", model: "m", label: "deep", requested_at: "" } });
-  assert.deepEqual(roundLines(waiting), ["  round 1 · first · fast · 2 passed 0 failed · approve", "  round 2 · continue · think · queued"]);
+  const fixed = doneJob({
+    rounds: [roundFacts(1, "first", "fast", ["unit"]), roundFacts(2, "fix", "fast", [])],
+    checks: outcomes(["lint", "unit"]),
+  });
+  assert.deepEqual(roundLines(fixed), [
+    "  round 1 · first · fast · 1 passed 1 failed (unit) · review",
+    "  round 2 · fix · fast · 2 passed 0 failed · approve",
+    "  fixed   unit",
+  ]);
+  const waiting = doneJob({
+    status: "queued",
+    rounds: [roundFacts(1, "first", "fast", [])],
+    pending_round: { n: 2, tier: "think", model: "m", label: "deep", requested_at: "" },
+  });
+  assert.deepEqual(roundLines(waiting), [
+    "  round 1 · first · fast · 2 passed 0 failed · approve",
+    "  round 2 · continue · think · queued",
+  ]);
   assert.ok(describeJob(fixed, t0, false).includes("\n  round 2 · fix · fast · 2 passed 0 failed · approve\n"), "status shows the rounds");
 });

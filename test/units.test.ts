@@ -43,12 +43,23 @@ test("job ids and labels are strict slugs, checked before they touch a path", ()
   assert.throws(() => taskLabel("x", "!!!"), { message: /has no letters or digits/ });
   assert.match(newJobId("orders"), /^orders-[a-z0-9]{4}$/);
   assert.equal(taskLabel("x", "a".repeat(80)).length, 32);
-  for (const bad of ["../x-abcd", "x", "X-ABCD", "a/b-abcd", "-x-abcd", ""]) assert.throws(() => assertJobId(bad), { message: /is not a job id/ });
+  for (const bad of ["../x-abcd", "x", "X-ABCD", "a/b-abcd", "-x-abcd", ""])
+    assert.throws(() => assertJobId(bad), { message: /is not a job id/ });
 });
 
 test("auto picks think for long or judgement-heavy tasks; a tier without a model names its variable", () => {
-  const config = loadConfig({ CODE_WORKER_HOME: "/h", CODE_WORKER_FAST_MODEL: "small", CODE_WORKER_THINK_MODEL: "big", CODE_WORKER_THINK_LABEL: "Big" });
-  assert.deepEqual(chooseTier("auto", "Fix a typo in the README", config), { chosen: "fast", requested: "auto", model: "small", label: "small" });
+  const config = loadConfig({
+    CODE_WORKER_HOME: "/h",
+    CODE_WORKER_FAST_MODEL: "small",
+    CODE_WORKER_THINK_MODEL: "big",
+    CODE_WORKER_THINK_LABEL: "Big",
+  });
+  assert.deepEqual(chooseTier("auto", "Fix a typo in the README", config), {
+    chosen: "fast",
+    requested: "auto",
+    model: "small",
+    label: "small",
+  });
   assert.equal(chooseTier("auto", "Investigate the race condition in the cache", config).chosen, "think");
   assert.equal(chooseTier("auto", "x".repeat(autoThinkChars + 1), config).label, "Big");
   const fastOnly = loadConfig({ CODE_WORKER_HOME: "/h", CODE_WORKER_FAST_MODEL: "small" });
@@ -60,18 +71,28 @@ test("auto picks think for long or judgement-heavy tasks; a tier without a model
 test("a run is judged by its result event, not its exit code", () => {
   const fold = new StreamFold("/w");
   fold.push({ type: "system", subtype: "init", session_id: "s1" });
-  const message = { id: "m1", usage: { input_tokens: 10, output_tokens: 2 }, content: [{ type: "tool_use", name: "Edit", input: { file_path: "/w/src/a.ts" } }] };
+  const message = {
+    id: "m1",
+    usage: { input_tokens: 10, output_tokens: 2 },
+    content: [{ type: "tool_use", name: "Edit", input: { file_path: "/w/src/a.ts" } }],
+  };
   assert.equal(fold.push({ type: "assistant", message }), true);
   fold.push({ type: "assistant", message }); // one message arrives as several events
   assert.deepEqual([fold.progress.turns, fold.progress.lastActivity, fold.progress.toolsRunning], [1, "Edit src/a.ts", 2]);
-  assert.deepEqual(fold.finish({ code: 0, stderr: "" }).failure, { kind: "no_result", message: "the worker stopped without a result: exit code 0" });
+  assert.deepEqual(fold.finish({ code: 0, stderr: "" }).failure, {
+    kind: "no_result",
+    message: "the worker stopped without a result: exit code 0",
+  });
 
   const failed = new StreamFold("/w");
   failed.push({ type: "result", subtype: "success", is_error: true, result: "API Error: 401 Invalid API key", num_turns: 1 });
   assert.equal(failed.finish({ code: 0, stderr: "" }).failure?.kind, "auth");
 
   const crashed = new StreamFold("/w");
-  assert.equal(crashed.finish({ code: 1, stderr: "trace\nerror: bubblewrap is required\nBun v1\n" }).failure?.message, "the worker stopped without a result: error: bubblewrap is required");
+  assert.equal(
+    crashed.finish({ code: 1, stderr: "trace\nerror: bubblewrap is required\nBun v1\n" }).failure?.message,
+    "the worker stopped without a result: error: bubblewrap is required",
+  );
 
   const done = new StreamFold("/w");
   done.push({ type: "result", subtype: "success", is_error: false, result: " Fixed it. ", num_turns: 3, total_cost_usd: 0.01 });
@@ -101,7 +122,13 @@ function bigJob(): JobRecord {
     created_at: "2026-01-01T00:00:00.000Z",
     ended_at: "2026-01-01T00:10:00.000Z",
     worker: { turns: 60, summary: "I changed a great many things. ".repeat(100), last_activity: `Bash ${"x".repeat(500)}` },
-    changes: { files: 400, insertions: 90_000, deletions: 12_000, top: Array.from({ length: 5 }, (_, i) => `src/${"deep/".repeat(20)}file-${i}.ts +100 -3`), more: 395 },
+    changes: {
+      files: 400,
+      insertions: 90_000,
+      deletions: 12_000,
+      top: Array.from({ length: 5 }, (_, i) => `src/${"deep/".repeat(20)}file-${i}.ts +100 -3`),
+      more: 395,
+    },
   };
 }
 
@@ -117,17 +144,41 @@ test("the compact result fits its budget whatever the worker did, and says what 
   assert.equal(view.changes!.top.length + view.changes!.more!, 400);
   assert.ok(Buffer.byteLength(listLine(job, Date.now())) <= listLineBudget);
 
-  const running = { ...job, status: "working" as const, error: undefined, ended_at: undefined, runner: { pid: 1, heartbeat_at: "2026-01-01T00:09:59.000Z" } };
+  const running = {
+    ...job,
+    status: "working" as const,
+    error: undefined,
+    ended_at: undefined,
+    runner: { pid: 1, heartbeat_at: "2026-01-01T00:09:59.000Z" },
+  };
   const live = jobView(running, Date.parse("2026-01-01T00:10:00.000Z"), true);
   assert.ok(Buffer.byteLength(JSON.stringify(live)) <= 400);
   assert.equal(progressLine(running, Date.parse("2026-01-01T00:10:00.000Z")).split(" · ").length, 4);
 });
 
 test("a done job whose change the host's HEAD already has is to be discarded, not applied", () => {
-  const merge = (status: "clean" | "conflicts" | "empty") => ({ status, base: "a".repeat(7), host_head: "b".repeat(7), host_head_full: "b".repeat(40), branch_head: "c".repeat(40) });
-  const done = (status: "clean" | "conflicts" | "empty"): JobRecord => ({ ...bigJob(), status: "done", error: undefined, verdict: { verdict: "approve", reasons: [], fired: [] }, merge: merge(status) });
-  assert.deepEqual((["clean", "conflicts", "empty"] as const).map((status) => compactResult(done(status), Date.now()).next), ["apply", "inspect", "discard"]);
-  assert.equal(listLine(done("empty"), Date.parse("2026-01-01T00:10:00.000Z")), "big-job-abcd done think 600s 400f +90000 -12000 approve empty");
+  const merge = (status: "clean" | "conflicts" | "empty") => ({
+    status,
+    base: "a".repeat(7),
+    host_head: "b".repeat(7),
+    host_head_full: "b".repeat(40),
+    branch_head: "c".repeat(40),
+  });
+  const done = (status: "clean" | "conflicts" | "empty"): JobRecord => ({
+    ...bigJob(),
+    status: "done",
+    error: undefined,
+    verdict: { verdict: "approve", reasons: [], fired: [] },
+    merge: merge(status),
+  });
+  assert.deepEqual(
+    (["clean", "conflicts", "empty"] as const).map((status) => compactResult(done(status), Date.now()).next),
+    ["apply", "inspect", "discard"],
+  );
+  assert.equal(
+    listLine(done("empty"), Date.parse("2026-01-01T00:10:00.000Z")),
+    "big-job-abcd done think 600s 400f +90000 -12000 approve empty",
+  );
 });
 
 test("hosts are told to poll less often as a job ages", () => {

@@ -16,7 +16,11 @@ test("a worker that lingers after its result is stopped and judged by the result
   await mkdir(join(f.root, "bin"), { mode: 0o755 });
   const lingerer = join(f.root, "bin", "lingering-claude");
   const result = { type: "result", subtype: "success", is_error: false, num_turns: 1, result: "Nothing to change.", session_id: "s1" };
-  await writeFile(lingerer, `#!/bin/sh\ncat > /dev/null\necho '${JSON.stringify({ type: "system", subtype: "init", session_id: "s1" })}'\necho '${JSON.stringify(result)}'\nexec sleep 1319\n`, { mode: 0o755 });
+  await writeFile(
+    lingerer,
+    `#!/bin/sh\ncat > /dev/null\necho '${JSON.stringify({ type: "system", subtype: "init", session_id: "s1" })}'\necho '${JSON.stringify(result)}'\nexec sleep 1319\n`,
+    { mode: 0o755 },
+  );
   const env = { ...f.env, CLAUDE_BIN: lingerer };
   const { Engine } = await import("../src/control/engine.js");
   const { loadConfig } = await import("../src/config.js");
@@ -30,7 +34,11 @@ test("a worker that lingers after its result is stopped and judged by the result
 });
 
 test("a worker killed from outside is named by its signal, and its sandbox's helpers end with it", async (t) => {
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, { content: [{ type: "tool_use", name: "Bash", input: { command: "true; sleep 1321" } }] }] } } });
+  const f = await fixture(t, {
+    scripts: {
+      "test-fast": { turns: [readSum, fixSum, { content: [{ type: "tool_use", name: "Bash", input: { command: "true; sleep 1321" } }] }] },
+    },
+  });
   const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
   await eventually("the worker's long command", () => (processesWith("sleep 1321").length ? true : undefined));
   // Only this job's worker: other tests run beside this one.
@@ -40,7 +48,11 @@ test("a worker killed from outside is named by its signal, and its sandbox's hel
   const job = await f.engine.wait(started.id, 60);
   assert.equal(job.status, "failed");
   assert.match(job.error ?? "", /^the worker stopped without a result: killed by SIGKILL/);
-  await eventually("every process of the job to end", () => (processesWith("sleep 1321").length || processesWith(`run/${job.id}/relay`).length ? undefined : true), 10_000);
+  await eventually(
+    "every process of the job to end",
+    () => (processesWith("sleep 1321").length || processesWith(`run/${job.id}/relay`).length ? undefined : true),
+    10_000,
+  );
 });
 
 test("exits are described by signal when there is one", () => {

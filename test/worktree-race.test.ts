@@ -13,7 +13,12 @@ test("forty worktrees added at once in one repository all succeed", async (t) =>
   const repo = join(temp.path, "repo");
   await createSampleRepo(repo);
   const lock = join(repo, ".git", "code-worker", "worktree-add.lock");
-  const adds = Array.from({ length: 40 }, (_, i) => addWorktree(repo, join(temp.path, "worktrees", `job-${i}`), `code-worker/job-${i}`, "HEAD", lock));
+  const adds = Array.from({ length: 40 }, (_, i) =>
+    addWorktree(repo, join(temp.path, "worktrees", `job-${i}`), `code-worker/job-${i}`, "HEAD", lock),
+  );
   const outcomes = await Promise.allSettled(adds);
-  assert.deepEqual(outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => String((outcome as PromiseRejectedResult).reason)), []);
+  assert.deepEqual(
+    outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => String((outcome as PromiseRejectedResult).reason)),
+    [],
+  );
 });

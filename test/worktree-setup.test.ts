@@ -13,9 +13,15 @@ const workerAllow = ["Read", "Glob", "Grep", "Edit", "Write", "Bash"];
 test("ignored files named by .worktreeinclude are copied, setup runs, and checks never see the key", async (t) => {
   const policy = samplePolicy(workerAllow)
     // Without the sandbox nothing hides the key file from a check (only its environment is clean).
-    .replace("checks:\n", `checks:\n  env: { run: "env; ${sandboxAvailable ? "cat $KEY_FILE; " : ""}test -f .env.local", env: { KEY_FILE: "KEYFILE" } }\n`)
-    .concat("worktree:\n  setup:\n    marker: { run: \"echo prepared > .setup-done\", timeout: 30s }\n");
-  const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, say("Fixed.")] } }, policy: policy.replace("KEYFILE", "__KEY__") });
+    .replace(
+      "checks:\n",
+      `checks:\n  env: { run: "env; ${sandboxAvailable ? "cat $KEY_FILE; " : ""}test -f .env.local", env: { KEY_FILE: "KEYFILE" } }\n`,
+    )
+    .concat('worktree:\n  setup:\n    marker: { run: "echo prepared > .setup-done", timeout: 30s }\n');
+  const f = await fixture(t, {
+    scripts: { "test-fast": { turns: [readSum, fixSum, say("Fixed.")] } },
+    policy: policy.replace("KEYFILE", "__KEY__"),
+  });
   // The key file's path is only known now; the policy is rewritten and committed with it.
   await writeFile(join(f.repo, ".code-worker", "policy.yaml"), policy.replace("KEYFILE", f.keyFile));
   await writeFile(join(f.repo, ".gitignore"), ".env.local\n.setup-done\n");
@@ -44,12 +50,17 @@ test("ignored files named by .worktreeinclude are copied, setup runs, and checks
 });
 
 test("a failing setup command ends the job before the worker, naming the command and its output", async (t) => {
-  const policy = samplePolicy(workerAllow).concat("worktree:\n  setup:\n    deps: { run: \"echo fetching; echo no network here >&2; exit 3\", timeout: 30s }\n");
+  const policy = samplePolicy(workerAllow).concat(
+    'worktree:\n  setup:\n    deps: { run: "echo fetching; echo no network here >&2; exit 3", timeout: 30s }\n',
+  );
   const f = await fixture(t, { scripts: { "test-fast": { turns: [say("Never asked.")] } }, policy });
   const started = await f.engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
   const job = await f.engine.wait(started.id, 60);
   assert.equal(job.status, "failed");
-  assert.equal(job.error, 'worktree setup "deps" (echo fetching; echo no network here >&2; exit 3) exited 3: fetching | no network here | [exit 3]');
+  assert.equal(
+    job.error,
+    'worktree setup "deps" (echo fetching; echo no network here >&2; exit 3) exited 3: fetching | no network here | [exit 3]',
+  );
   assert.equal(f.provider.requests.filter((r) => r.path === "/v1/messages").length, 0);
 });
 
@@ -57,7 +68,18 @@ test("a linked directory ignored as a directory is shared read-only and never pa
   const policy = samplePolicy(workerAllow).concat('worktree:\n  link: ["node_modules"]\n');
   const f = await fixture(t, {
     policy,
-    scripts: { "test-fast": { turns: [readSum, fixSum, bash(`node -e 'const fs = require("fs"); console.log(fs.readFileSync("node_modules/dep/index.js", "utf8")); try { fs.writeFileSync("node_modules/dep/index.js", "changed"); } catch (error) { console.log(error.code); }'`), say("Fixed.")] } },
+    scripts: {
+      "test-fast": {
+        turns: [
+          readSum,
+          fixSum,
+          bash(
+            `node -e 'const fs = require("fs"); console.log(fs.readFileSync("node_modules/dep/index.js", "utf8")); try { fs.writeFileSync("node_modules/dep/index.js", "changed"); } catch (error) { console.log(error.code); }'`,
+          ),
+          say("Fixed."),
+        ],
+      },
+    },
   });
   await writeFile(join(f.repo, ".gitignore"), "node_modules/\n");
   await mkdir(join(f.repo, "node_modules", "dep"), { recursive: true });

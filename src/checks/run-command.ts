@@ -85,10 +85,18 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   output = spec.redact(output);
   const header = cut ? `[first ${cut} bytes of output cut]\n` : "";
   const failedToStart = result.failed && result.exitCode === undefined && !timedOut;
-  const footer = timedOut ? `\n[stopped after ${spec.timeout_s}s]` : failedToStart ? `\n[could not start: ${result.shortMessage}]` : `\n[exit ${result.exitCode}]`;
+  const footer = timedOut
+    ? `\n[stopped after ${spec.timeout_s}s]`
+    : failedToStart
+      ? `\n[could not start: ${result.shortMessage}]`
+      : `\n[exit ${result.exitCode}]`;
   await mkdir(dirname(spec.log), { recursive: true });
   await writeFile(spec.log, header + output + footer + "\n");
-  const tail = (output + footer).split("\n").filter((line) => line.trim()).slice(-3).join(" | ");
+  const tail = (output + footer)
+    .split("\n")
+    .filter((line) => line.trim())
+    .slice(-3)
+    .join(" | ");
   if (timedOut) return { outcome: "timeout", duration_s, tail };
   if (failedToStart) return { outcome: "error", duration_s, tail };
   return { outcome: result.exitCode === 0 ? "pass" : "fail", exit_code: result.exitCode, duration_s, tail };

@@ -65,9 +65,19 @@ const commands: Record<string, Command> = {
   },
   status: { usage: "status [JOB]", about: "one job (default: the newest in this repository)", flags: [], maxArgs: 1 },
   wait: { usage: "wait JOB [--timeout S]", about: "follow a job, one line per change, until it ends", flags: ["timeout"], maxArgs: 1 },
-  list: { usage: "list [--cwd DIR] [--status S] [--limit N]", about: "jobs, newest first (all repositories without --cwd)", flags: ["cwd", "status", "limit"], maxArgs: 0 },
+  list: {
+    usage: "list [--cwd DIR] [--status S] [--limit N]",
+    about: "jobs, newest first (all repositories without --cwd)",
+    flags: ["cwd", "status", "limit"],
+    maxArgs: 0,
+  },
   cancel: { usage: "cancel JOB --reason user_requested|obsolete|unsafe [--note TEXT]", about: "", flags: ["reason", "note"], maxArgs: 1 },
-  logs: { usage: "logs JOB [--lines N] [--round N]", about: "the worker's recent activity (default the last round)", flags: ["lines", "round"], maxArgs: 1 },
+  logs: {
+    usage: "logs JOB [--lines N] [--round N]",
+    about: "the worker's recent activity (default the last round)",
+    flags: ["lines", "round"],
+    maxArgs: 1,
+  },
   review: { usage: "review JOB", about: "summary, checks, verdict and the diff, then the apply/discard commands", flags: [], maxArgs: 1 },
   apply: {
     usage: "apply JOB [--mode commit|merge|working-tree] [--accept-review]",
@@ -82,8 +92,18 @@ const commands: Record<string, Command> = {
     flags: ["older-than"],
     maxArgs: 0,
   },
-  "policy check": { usage: "policy check [FILE...]", about: "validate policy files (default .code-worker/policy.yaml)", flags: [], maxArgs: Infinity },
-  "policy explain": { usage: "policy explain JOB", about: "which rules and checks decided a finished job's verdict", flags: [], maxArgs: 1 },
+  "policy check": {
+    usage: "policy check [FILE...]",
+    about: "validate policy files (default .code-worker/policy.yaml)",
+    flags: [],
+    maxArgs: Infinity,
+  },
+  "policy explain": {
+    usage: "policy explain JOB",
+    about: "which rules and checks decided a finished job's verdict",
+    flags: [],
+    maxArgs: 1,
+  },
 };
 
 /** Flags every command takes. */
@@ -133,7 +153,8 @@ function parse(argv: string[]): { flags: Flags; command: string | undefined; arg
   const { positionals, tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   const name = positionals[0] === "policy" && positionals[1] !== undefined ? `policy ${positionals[1]}` : positionals[0];
   // --help answers whatever else was typed.
-  if (tokens.some((token) => token.kind === "option" && token.name === "help")) return { flags: { help: true }, command: undefined, args: [] };
+  if (tokens.some((token) => token.kind === "option" && token.name === "help"))
+    return { flags: { help: true }, command: undefined, args: [] };
   if (name === undefined) {
     const unknown = tokens.find((token) => token.kind === "option" && !Object.hasOwn(options, token.name));
     if (unknown?.kind === "option") throw new UserError("invalid_input", `unknown option ${unknown.rawName} (see code-worker --help)`);
@@ -141,13 +162,22 @@ function parse(argv: string[]): { flags: Flags; command: string | undefined; arg
   }
   const command = Object.hasOwn(commands, name) ? commands[name]! : undefined;
   if (!command) {
-    throw new UserError("invalid_input", positionals[0] === "policy" ? "policy needs check or explain (see code-worker --help)" : `unknown command "${positionals[0]}" (see code-worker --help)`);
+    throw new UserError(
+      "invalid_input",
+      positionals[0] === "policy"
+        ? "policy needs check or explain (see code-worker --help)"
+        : `unknown command "${positionals[0]}" (see code-worker --help)`,
+    );
   }
   const where = `for ${name} (${usageOf(name)})`;
   for (const token of tokens) checkFlag(token, command, name);
   const args = positionals.slice(name.split(" ").length);
   const extra = args.slice(command.maxArgs);
-  if (extra.length) throw new UserError("invalid_input", `unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((arg) => JSON.stringify(arg)).join(", ")} ${where}`);
+  if (extra.length)
+    throw new UserError(
+      "invalid_input",
+      `unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((arg) => JSON.stringify(arg)).join(", ")} ${where}`,
+    );
   try {
     return { flags: parseStrict(argv).values, command: name, args };
   } catch (error) {
@@ -168,7 +198,10 @@ function checkFlag(token: Token, command: Command, name: string): void {
   if (type === "boolean" && token.inlineValue) throw new UserError("invalid_input", `${token.rawName} takes no value ${where}`);
   if (type === "string" && token.value === undefined) throw new UserError("invalid_input", `${token.rawName} needs a value ${where}`);
   if (type === "string" && !token.inlineValue && token.value?.startsWith("-")) {
-    throw new UserError("invalid_input", `${token.rawName} needs a value for ${name}; for one starting with "-", write ${token.rawName}=VALUE (${usageOf(name)})`);
+    throw new UserError(
+      "invalid_input",
+      `${token.rawName} needs a value for ${name}; for one starting with "-", write ${token.rawName}=VALUE (${usageOf(name)})`,
+    );
   }
 }
 
@@ -229,7 +262,10 @@ async function start(engine: Engine, flags: Flags, out: Output): Promise<number>
     out.line(`job ${job.id} on branch ${job.branch}`);
     return follow(engine, job.id, job.settings.timeout_s + 60, out);
   }
-  out.view(jobView(job, Date.now(), runnerAlive(job)), `${job.id}  ${job.status}  branch ${job.branch}\nfollow it with: code-worker wait ${job.id}`);
+  out.view(
+    jobView(job, Date.now(), runnerAlive(job)),
+    `${job.id}  ${job.status}  branch ${job.branch}\nfollow it with: code-worker wait ${job.id}`,
+  );
   return 0;
 }
 
@@ -241,13 +277,17 @@ async function continueJob(engine: Engine, id: string, flags: Flags, out: Output
     out.line(`job ${job.id} round ${round} on branch ${job.branch}`);
     return follow(engine, job.id, job.settings.timeout_s + 60, out);
   }
-  out.view(jobView(job, Date.now(), runnerAlive(job)), `${job.id}  ${job.status}  round ${round}  branch ${job.branch}\nfollow it with: code-worker wait ${job.id}`);
+  out.view(
+    jobView(job, Date.now(), runnerAlive(job)),
+    `${job.id}  ${job.status}  round ${round}  branch ${job.branch}\nfollow it with: code-worker wait ${job.id}`,
+  );
   return 0;
 }
 
 /** The task from --task or --task-file, exactly one of them. */
 async function taskOf(flags: Flags): Promise<string> {
-  if (flags.task !== undefined && flags["task-file"] !== undefined) throw new UserError("invalid_input", "give --task or --task-file, not both");
+  if (flags.task !== undefined && flags["task-file"] !== undefined)
+    throw new UserError("invalid_input", "give --task or --task-file, not both");
   const task = flags["task-file"] !== undefined ? await readTaskFile(flags["task-file"]) : flags.task;
   if (task === undefined) throw new UserError("invalid_input", "say what to do with --task TEXT or --task-file F");
   return task;
@@ -312,7 +352,8 @@ async function logs(engine: Engine, id: string, flags: Flags, out: Output): Prom
     return 0;
   }
   const activity = raw.flatMap((line) => activityLine(line, job.worktree)?.split("\n") ?? []);
-  if (!activity.length) console.log(job.status === "queued" || job.status === "preparing" ? "the worker has not started yet" : "no worker activity recorded");
+  if (!activity.length)
+    console.log(job.status === "queued" || job.status === "preparing" ? "the worker has not started yet" : "no worker activity recorded");
   for (const line of activity.slice(-lines)) console.log(line);
   return 0;
 }
@@ -329,12 +370,17 @@ async function review(engine: Engine, id: string, out: Output): Promise<number> 
   } else if (job.head_commit && job.head_commit !== job.base.commit && job.status !== "discarded") {
     console.log("");
     // git colours and pages the diff itself when this is a terminal; no driver from the job's files runs.
-    await execa("git", ["diff", "--stat", "--patch", "--no-ext-diff", "--no-textconv", `${job.base.commit}..${job.head_commit}`], { cwd: job.repo.root, stdio: "inherit", reject: false });
+    await execa("git", ["diff", "--stat", "--patch", "--no-ext-diff", "--no-textconv", `${job.base.commit}..${job.head_commit}`], {
+      cwd: job.repo.root,
+      stdio: "inherit",
+      reject: false,
+    });
   }
   console.log("");
   if (job.status === "done") {
     const accept = job.verdict?.verdict === "review" ? " --accept-review" : "";
-    if (job.verdict?.verdict !== "reject" && job.merge?.status !== "conflicts") console.log(`apply:   code-worker apply ${job.id}${accept}   (or --mode merge | --mode working-tree)`);
+    if (job.verdict?.verdict !== "reject" && job.merge?.status !== "conflicts")
+      console.log(`apply:   code-worker apply ${job.id}${accept}   (or --mode merge | --mode working-tree)`);
     console.log(`discard: code-worker discard ${job.id}`);
   } else if (isTerminal(job.status) && job.status !== "applied" && job.status !== "discarded") {
     console.log(`discard: code-worker discard ${job.id}`);
@@ -349,13 +395,17 @@ async function apply(engine: Engine, id: string, flags: Flags, out: Output): Pro
   }
   const job = await engine.apply(id, { mode, acceptReview: flags["accept-review"] });
   const how = job.applied?.commit ? `as commit ${job.applied.commit}` : "as uncommitted changes";
-  out.view(compactResult(job, Date.now()), `${job.id} applied ${how} (host HEAD ${job.applied?.host_head}); branch ${job.branch} kept until gc`);
+  out.view(
+    compactResult(job, Date.now()),
+    `${job.id} applied ${how} (host HEAD ${job.applied?.host_head}); branch ${job.branch} kept until gc`,
+  );
   return 0;
 }
 
 async function gc(engine: Engine, flags: Flags, out: Output): Promise<number> {
   const days = flags["older-than"] === undefined ? 7 : Number(flags["older-than"]);
-  if (!Number.isFinite(days) || days < 0) throw new UserError("invalid_input", `--older-than must be a number of days, got "${flags["older-than"]}"`);
+  if (!Number.isFinite(days) || days < 0)
+    throw new UserError("invalid_input", `--older-than must be a number of days, got "${flags["older-than"]}"`);
   const cleaned = await engine.gc(days * 86_400);
   if (out.json) out.print({ cleaned: cleaned.map((job) => job.id) });
   else console.log(cleaned.length ? cleaned.map((job) => `cleaned ${job.id} (${job.status})`).join("\n") : "nothing to clean");
@@ -389,20 +439,33 @@ async function policyCheck(files: string[], out: Output): Promise<number> {
 
 async function policyExplain(engine: Engine, id: string, out: Output): Promise<number> {
   const job = await engine.get(id);
-  if (!job.verdict) throw new UserError("invalid_state", `job ${id} has no verdict (it is ${job.status}); only jobs that reached review have one`, { job_id: id, status: job.status });
+  if (!job.verdict)
+    throw new UserError("invalid_state", `job ${id} has no verdict (it is ${job.status}); only jobs that reached review have one`, {
+      job_id: id,
+      status: job.status,
+    });
   if (out.json) {
-    out.print({ job_id: job.id, verdict: job.verdict.verdict, sources: job.policy_sources, fired: job.verdict.fired, checks: job.checks?.results });
+    out.print({
+      job_id: job.id,
+      verdict: job.verdict.verdict,
+      sources: job.policy_sources,
+      fired: job.verdict.fired,
+      checks: job.checks?.results,
+    });
     return 0;
   }
   console.log(`${job.id}: ${job.verdict.verdict} by ${job.policy_sources}`);
   if (!job.verdict.fired.length) console.log("  no rule or check fired");
   for (const rule of job.verdict.fired) {
-    console.log(`  ${rule.verdict.padEnd(6)} ${rule.type === "check" ? `checks.${rule.rule}` : `rules.${rule.rule}`} (${rule.type}): ${rule.reason}`);
+    console.log(
+      `  ${rule.verdict.padEnd(6)} ${rule.type === "check" ? `checks.${rule.rule}` : `rules.${rule.rule}`} (${rule.type}): ${rule.reason}`,
+    );
     for (const path of rule.paths.slice(0, 5)) console.log(`           ${path}`);
     if (rule.paths.length > 5) console.log(`           … ${rule.paths.length - 5} more`);
   }
   for (const check of job.checks?.results ?? []) {
-    const detail = check.outcome === "skipped" ? "" : ` in ${check.duration_s}s${check.exit_code !== undefined ? `, exit ${check.exit_code}` : ""}`;
+    const detail =
+      check.outcome === "skipped" ? "" : ` in ${check.duration_s}s${check.exit_code !== undefined ? `, exit ${check.exit_code}` : ""}`;
     console.log(`  check ${check.name}: ${check.outcome}${detail}`);
   }
   return 0;
@@ -467,7 +530,8 @@ try {
   const known = error instanceof UserError;
   const message = known ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
   // --json is looked for in the raw words, so that an error in parsing them comes as JSON too.
-  if (argv.includes("--json")) console.log(JSON.stringify({ error: known ? errorJson(error.code, message, error.data) : errorJson("internal", message) }));
+  if (argv.includes("--json"))
+    console.log(JSON.stringify({ error: known ? errorJson(error.code, message, error.data) : errorJson("internal", message) }));
   else console.error(`code-worker: ${message}`);
   process.exitCode = known ? 2 : 1;
 }

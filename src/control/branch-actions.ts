@@ -39,7 +39,12 @@ async function currentInputs(jobs: JobRecord[]): Promise<(MergeInputs | undefine
     if (job.status === "done" && job.head_commit) byRoot.set(job.repo.root, [...(byRoot.get(job.repo.root) ?? []), i]);
   });
   for (const [root, indexes] of byRoot) {
-    const heads = (await headsFromFilesOf(jobs[indexes[0]!]!, indexes.map((i) => jobs[i]!.branch))) ?? (await resolveAll(root, ["HEAD^{commit}", ...indexes.map((i) => `refs/heads/${jobs[i]!.branch}^{commit}`)]).catch(() => undefined));
+    const heads =
+      (await headsFromFilesOf(
+        jobs[indexes[0]!]!,
+        indexes.map((i) => jobs[i]!.branch),
+      )) ??
+      (await resolveAll(root, ["HEAD^{commit}", ...indexes.map((i) => `refs/heads/${jobs[i]!.branch}^{commit}`)]).catch(() => undefined));
     if (!heads) continue; // the checkout is gone: nothing to merge into
     indexes.forEach((jobIndex, k) => {
       const branchHead = heads[k + 1];
@@ -71,13 +76,31 @@ export interface ApplyOptions {
 }
 
 export async function applyDoneJob(store: JobStore, job: JobRecord, options: ApplyOptions): Promise<JobRecord> {
-  if (job.status === "applied") throw new UserError("invalid_state", `job ${job.id} is already applied (${job.applied?.mode}, host HEAD ${job.applied?.host_head})`, { job_id: job.id, status: job.status, host_head: job.applied?.host_head });
-  if (job.status !== "done") throw new UserError("invalid_state", `job ${job.id} is ${job.status}; only a done job can be applied`, { job_id: job.id, status: job.status });
+  if (job.status === "applied")
+    throw new UserError("invalid_state", `job ${job.id} is already applied (${job.applied?.mode}, host HEAD ${job.applied?.host_head})`, {
+      job_id: job.id,
+      status: job.status,
+      host_head: job.applied?.host_head,
+    });
+  if (job.status !== "done")
+    throw new UserError("invalid_state", `job ${job.id} is ${job.status}; only a done job can be applied`, {
+      job_id: job.id,
+      status: job.status,
+    });
   const verdict = job.verdict?.verdict;
-  if (verdict === "reject") throw new UserError("rejected", `job ${job.id} was rejected by policy (${job.verdict!.reasons[0] ?? "see policy explain"}); discard it`, { job_id: job.id, reasons: job.verdict!.reasons });
+  if (verdict === "reject")
+    throw new UserError(
+      "rejected",
+      `job ${job.id} was rejected by policy (${job.verdict!.reasons[0] ?? "see policy explain"}); discard it`,
+      { job_id: job.id, reasons: job.verdict!.reasons },
+    );
   if (verdict === "review" && !options.acceptReview) {
     const reasons = job.verdict!.reasons;
-    throw new UserError("needs_review", `job ${job.id} needs a person's review (${reasons[0] ?? "see policy explain"}); apply with accept_review after looking at it`, { job_id: job.id, reasons });
+    throw new UserError(
+      "needs_review",
+      `job ${job.id} needs a person's review (${reasons[0] ?? "see policy explain"}); apply with accept_review after looking at it`,
+      { job_id: job.id, reasons },
+    );
   }
   assertTransition(job.id, job.status, "applied");
   const mode = options.mode ?? "commit";
@@ -90,11 +113,19 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
     message: {
       subject: `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`,
       body: summary,
-      trailers: { "Code-Worker-Job": job.id, "Code-Worker-Verdict": verdict ?? "none", ...(verdict === "review" ? { "Code-Worker-Reviewed": "accepted by the host" } : {}) },
+      trailers: {
+        "Code-Worker-Job": job.id,
+        "Code-Worker-Verdict": verdict ?? "none",
+        ...(verdict === "review" ? { "Code-Worker-Reviewed": "accepted by the host" } : {}),
+      },
     },
   });
   // The change is in the host now: record that before anything else can fail, so the job never reads as done.
-  const applied: JobRecord = { ...job, status: "applied", applied: { mode, commit: result.commit, host_head: result.host_head, at: now() } };
+  const applied: JobRecord = {
+    ...job,
+    status: "applied",
+    applied: { mode, commit: result.commit, host_head: result.host_head, at: now() },
+  };
   await store.write(applied);
   // Cleaning up is housekeeping: a worktree left behind goes with code-worker gc, and must not make a landed apply look failed.
   await removeWorktree(job.repo.root, job.worktree).catch(() => undefined);
@@ -105,8 +136,13 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
 /** Removes the worktree and the branch; the small record stays, as discarded. */
 export async function discardEndedJob(store: JobStore, job: JobRecord): Promise<JobRecord> {
   if (job.status === "discarded") return job;
-  if (!isTerminal(job.status)) throw new UserError("invalid_state", `job ${job.id} is still ${job.status}; cancel it first`, { job_id: job.id, status: job.status });
-  if (job.status === "applied") throw new UserError("invalid_state", `job ${job.id} is applied; its branch goes with code-worker gc`, { job_id: job.id, status: job.status });
+  if (!isTerminal(job.status))
+    throw new UserError("invalid_state", `job ${job.id} is still ${job.status}; cancel it first`, { job_id: job.id, status: job.status });
+  if (job.status === "applied")
+    throw new UserError("invalid_state", `job ${job.id} is applied; its branch goes with code-worker gc`, {
+      job_id: job.id,
+      status: job.status,
+    });
   assertTransition(job.id, job.status, "discarded");
   await discardJob(job.repo.root, job.worktree, job.branch);
   await rm(new HomeLayout(job.settings.home).runDir(job.id), { recursive: true, force: true });

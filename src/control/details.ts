@@ -33,19 +33,45 @@ export function roundOf(job: JobRecord, requested: number | undefined): number {
   const last = currentRound(job);
   if (requested === undefined) return last;
   if (!Number.isInteger(requested) || requested < 1 || requested > last) {
-    throw new UserError("not_found", `job ${job.id} has no round ${requested}; ${last === 1 ? "it has only round 1" : `its rounds are 1 to ${last}`}`, { job_id: job.id, round: requested, rounds: last });
+    throw new UserError(
+      "not_found",
+      `job ${job.id} has no round ${requested}; ${last === 1 ? "it has only round 1" : `its rounds are 1 to ${last}`}`,
+      { job_id: job.id, round: requested, rounds: last },
+    );
   }
   return requested;
 }
 
-export async function jobDetail(store: JobStore, job: JobRecord, what: DetailKind, path: string | undefined, maxBytes = defaultDetailBytes, round?: number): Promise<Detail> {
+export async function jobDetail(
+  store: JobStore,
+  job: JobRecord,
+  what: DetailKind,
+  path: string | undefined,
+  maxBytes = defaultDetailBytes,
+  round?: number,
+): Promise<Detail> {
   const n = roundOf(job, round);
   const { text, keep } = await fullText(store, job, what, path, n, round !== undefined);
   const capped = capText(text, maxBytes, keep);
-  return { job_id: job.id, what, ...(currentRound(job) > 1 ? { round: n } : {}), ...(path ? { path } : {}), text: capped.text, bytes: Buffer.byteLength(capped.text), ...(capped.truncated_bytes ? { truncated_bytes: capped.truncated_bytes } : {}) };
+  return {
+    job_id: job.id,
+    what,
+    ...(currentRound(job) > 1 ? { round: n } : {}),
+    ...(path ? { path } : {}),
+    text: capped.text,
+    bytes: Buffer.byteLength(capped.text),
+    ...(capped.truncated_bytes ? { truncated_bytes: capped.truncated_bytes } : {}),
+  };
 }
 
-async function fullText(store: JobStore, job: JobRecord, what: DetailKind, path: string | undefined, round: number, asked: boolean): Promise<{ text: string; keep: "start" | "end" }> {
+async function fullText(
+  store: JobStore,
+  job: JobRecord,
+  what: DetailKind,
+  path: string | undefined,
+  round: number,
+  asked: boolean,
+): Promise<{ text: string; keep: "start" | "end" }> {
   switch (what) {
     case "diff":
       return { text: await diff(job, path, asked ? round : undefined), keep: "start" };
@@ -71,12 +97,25 @@ export function eventLines(store: JobStore, job: JobRecord, round: number, count
 /** The whole change from the base, or, when a round is asked for, that round's own commits. */
 async function diff(job: JobRecord, path: string | undefined, round: number | undefined): Promise<string> {
   if (job.withheld?.some((file) => file.why === "secret")) {
-    throw new UserError("rejected", `job ${job.id}'s change held the provider key (or an encoding of it), so its diff is not served; discard the job`, { job_id: job.id });
+    throw new UserError(
+      "rejected",
+      `job ${job.id}'s change held the provider key (or an encoding of it), so its diff is not served; discard the job`,
+      { job_id: job.id },
+    );
   }
   const [from, to] = round === undefined ? [job.base.commit, job.head_commit] : roundSpan(job, round);
   if (!to) return round === undefined ? "(no commit yet: the job has not reached its commit step)" : `(round ${round} made no commit)`;
-  if (path !== undefined && (path.startsWith("-") || path.includes("\0"))) throw new UserError("invalid_input", `path "${path}" is not a repository path`, { field: "path" });
-  const text = await git(job.repo.root).raw(["diff", "--no-color", "--no-ext-diff", "--no-textconv", `${from}..${to}`, "--", ...(path ? [path] : [])]);
+  if (path !== undefined && (path.startsWith("-") || path.includes("\0")))
+    throw new UserError("invalid_input", `path "${path}" is not a repository path`, { field: "path" });
+  const text = await git(job.repo.root).raw([
+    "diff",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    `${from}..${to}`,
+    "--",
+    ...(path ? [path] : []),
+  ]);
   const who = round === undefined ? "the job" : `round ${round}`;
   return text || (path ? `(${who} did not change ${path})` : `(${who} changed nothing)`);
 }
@@ -96,8 +135,10 @@ async function checkLog(store: JobStore, job: JobRecord, name: string | undefine
   const names = logs.filter((file) => file.endsWith(".log")).map((file) => file.slice(0, -4));
   const where = currentRound(job) > 1 ? `in round ${round}` : "for this job";
   if (!names.length) return `(no checks have run ${where})`;
-  if (!name) throw new UserError("invalid_input", `say which check with path: one of ${names.join(", ")}`, { field: "path", checks: names });
-  if (!names.includes(name)) throw new UserError("not_found", `no check "${name}" ran ${where}; these did: ${names.join(", ")}`, { check: name, checks: names });
+  if (!name)
+    throw new UserError("invalid_input", `say which check with path: one of ${names.join(", ")}`, { field: "path", checks: names });
+  if (!names.includes(name))
+    throw new UserError("not_found", `no check "${name}" ran ${where}; these did: ${names.join(", ")}`, { check: name, checks: names });
   const log = store.checkLog(job.id, name, round);
   return existsSync(log) ? readFile(log, "utf8") : "";
 }

@@ -13,7 +13,16 @@ import { JobIndex } from "../store/job-index.js";
 import { localBackend } from "./local-runner.js";
 import type { RunnerBackend } from "./runner-backend.js";
 import { backendOf } from "./runner-backends.js";
-import { assertTransition, continuableStates, defaultMaxRounds, isTerminal, now, type CancelReason, type JobRecord, type JobState } from "../store/record.js";
+import {
+  assertTransition,
+  continuableStates,
+  defaultMaxRounds,
+  isTerminal,
+  now,
+  type CancelReason,
+  type JobRecord,
+  type JobState,
+} from "../store/record.js";
 import { isUnreadable, JobStore, type ListedJob } from "../store/store.js";
 import { chooseTier } from "./tier.js";
 import { keyFileCheck } from "../doctor/settings.js";
@@ -64,12 +73,16 @@ export class Engine {
   async start(request: StartRequest): Promise<JobRecord> {
     const task = request.task.trim();
     if (!task) throw new UserError("invalid_input", "task is empty; say what the worker should change");
-    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
+    if (Buffer.byteLength(task) > taskMaxBytes)
+      throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
     const repo = await resolveRepo(request.cwd);
     const baseRef = request.base ?? "HEAD";
     const baseCommit = await resolveCommit(repo.root, baseRef);
     if (!(await reachableFromOwnRefs(repo.root, baseCommit, "code-worker/*"))) {
-      throw new UserError("invalid_input", `base "${oneLine(baseRef, 60)}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`);
+      throw new UserError(
+        "invalid_input",
+        `base "${oneLine(baseRef, 60)}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`,
+      );
     }
     const tier = chooseTier(request.tier ?? "auto", task, this.config);
     const jobTimeoutS = timeoutS(request.timeoutS, this.config.jobTimeoutS);
@@ -116,28 +129,56 @@ export class Engine {
   async continue(id: string, request: { task: string; tier?: Tier | "auto" }): Promise<JobRecord> {
     const task = request.task.trim();
     if (!task) throw new UserError("invalid_input", "task is empty; say what the worker should change next");
-    if (Buffer.byteLength(task) > taskMaxBytes) throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
+    if (Buffer.byteLength(task) > taskMaxBytes)
+      throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
     const { store, job } = await this.locate(id);
     if (!(continuableStates as readonly string[]).includes(job.status)) {
-      throw new UserError("invalid_state", `job ${id} is ${job.status}; only a done, failed, cancelled or timed-out job can be continued${isTerminal(job.status) ? ", start a new job instead" : ", wait for it to end"}`, {
+      throw new UserError(
+        "invalid_state",
+        `job ${id} is ${job.status}; only a done, failed, cancelled or timed-out job can be continued${isTerminal(job.status) ? ", start a new job instead" : ", wait for it to end"}`,
+        {
+          job_id: id,
+          status: job.status,
+        },
+      );
+    }
+    const ran = job.rounds?.length ?? 0;
+    if (!ran || !job.worktree_git_dir)
+      throw new UserError("invalid_state", `job ${id} ended before its worker ran; start a new job instead`, {
         job_id: id,
         status: job.status,
       });
-    }
-    const ran = job.rounds?.length ?? 0;
-    if (!ran || !job.worktree_git_dir) throw new UserError("invalid_state", `job ${id} ended before its worker ran; start a new job instead`, { job_id: id, status: job.status });
     const limit = job.limits?.max_rounds ?? defaultMaxRounds;
-    if (ran >= limit) throw new UserError("invalid_state", `job ${id} has run ${ran} rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`, { job_id: id, rounds: ran, max_rounds: limit });
+    if (ran >= limit)
+      throw new UserError(
+        "invalid_state",
+        `job ${id} has run ${ran} rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`,
+        { job_id: id, rounds: ran, max_rounds: limit },
+      );
     const spent = (job.rounds ?? []).reduce((sum, round) => sum + (round.cost_usd ?? 0), 0);
     const cap = job.limits?.max_cost_usd;
-    if (cap !== undefined && spent >= cap) throw new UserError("invalid_state", `job ${id} has cost $${spent.toFixed(2)}, its policy's limit of $${cap} (worker.max_cost_usd); apply or discard it, or start a new job`, { job_id: id, cost_usd: spent, max_cost_usd: cap });
+    if (cap !== undefined && spent >= cap)
+      throw new UserError(
+        "invalid_state",
+        `job ${id} has cost $${spent.toFixed(2)}, its policy's limit of $${cap} (worker.max_cost_usd); apply or discard it, or start a new job`,
+        { job_id: id, cost_usd: spent, max_cost_usd: cap },
+      );
     const tier = chooseTier(request.tier ?? job.tier.chosen, task, this.config);
     const n = ran + 1;
     await mkdir(store.roundDir(id, n), { recursive: true });
     await writeFile(store.roundFile(id, n, "task.md"), task, { mode: 0o600 });
     const { runner: _runner, error: _error, ended_at: _ended, cancel: _cancel, ...kept } = job;
     assertTransition(id, job.status, "queued");
-    const queued: JobRecord = { ...kept, status: "queued", pending_round: { n, tier: tier.chosen, model: tier.model, label: tier.label, requested_at: now() }, ...(job.worker ? { worker: { ...job.worker, pid: undefined, start_ticks: undefined, last_activity: undefined, last_event_at: undefined, turns: 0 } } : {}) };
+    const queued: JobRecord = {
+      ...kept,
+      status: "queued",
+      pending_round: { n, tier: tier.chosen, model: tier.model, label: tier.label, requested_at: now() },
+      ...(job.worker
+        ? {
+            worker: { ...job.worker, pid: undefined, start_ticks: undefined, last_activity: undefined, last_event_at: undefined, turns: 0 },
+          }
+        : {}),
+    };
     await store.write(queued);
     this.backend.launch(store, queued);
     return this.awaitClaim(store, id);
@@ -190,7 +231,22 @@ export class Engine {
     const stores = filter.cwd ? [JobStore.forCommonDir((await resolveRepo(filter.cwd)).commonDir)] : await this.index.stores();
     // Newest first by when each job was created (its task file is written once), so a limited list
     // reads only as many records as it shows, however many jobs there are.
-    const candidates = (await Promise.all(stores.map(async (store) => Promise.all((await store.ids()).map(async (id) => ({ store, id, at: await stat(join(store.dir(id), "task.md")).then((s) => s.mtimeMs, () => 0) }))))))
+    const candidates = (
+      await Promise.all(
+        stores.map(async (store) =>
+          Promise.all(
+            (await store.ids()).map(async (id) => ({
+              store,
+              id,
+              at: await stat(join(store.dir(id), "task.md")).then(
+                (s) => s.mtimeMs,
+                () => 0,
+              ),
+            })),
+          ),
+        ),
+      )
+    )
       .flat()
       .sort((a, b) => b.at - a.at);
     const limit = filter.limit ?? Infinity;
@@ -211,14 +267,23 @@ export class Engine {
     const listed: ListedJob[] = [];
     for (const store of stores) {
       const own = kept.filter((entry) => entry.store === store).map((entry) => entry.job);
-      listed.push(...own.filter(isUnreadable), ...(await freshMerges(store, own.filter((job): job is JobRecord => !isUnreadable(job)))));
+      listed.push(
+        ...own.filter(isUnreadable),
+        ...(await freshMerges(
+          store,
+          own.filter((job): job is JobRecord => !isUnreadable(job)),
+        )),
+      );
     }
     return { jobs: listed.sort((a, b) => b.created_at.localeCompare(a.created_at)), more };
   }
 
   private async autoGc(): Promise<void> {
     const stamp = this.home.gcStamp;
-    const last = await stat(stamp).then((s) => s.mtimeMs, () => 0);
+    const last = await stat(stamp).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
     if (Date.now() - last < autoGcEveryMs) return;
     await writeFile(stamp, now());
     await this.gc(autoGcAfterS);
@@ -270,10 +335,14 @@ export class Engine {
   private async checkPrerequisites(): Promise<void> {
     claudeBinary(this.config.claudeBin);
     const source = this.config.keySource;
-    if (source.kind === "none") throw new UserError("configuration", "no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key", { variable: "CODE_WORKER_API_KEY_FILE" });
+    if (source.kind === "none")
+      throw new UserError("configuration", "no provider key: set CODE_WORKER_API_KEY_FILE to a file holding the key", {
+        variable: "CODE_WORKER_API_KEY_FILE",
+      });
     if (source.kind === "file") {
       const finding = await keyFileCheck(source.path);
-      if (!finding.check.ok) throw new UserError("configuration", `${finding.check.line}; fix: ${finding.check.fix}`, { variable: "CODE_WORKER_API_KEY_FILE" });
+      if (!finding.check.ok)
+        throw new UserError("configuration", `${finding.check.line}; fix: ${finding.check.fix}`, { variable: "CODE_WORKER_API_KEY_FILE" });
     }
   }
 
@@ -292,7 +361,12 @@ export class Engine {
       const record = await store.read(id);
       if (record.runner || isTerminal(record.status)) return record;
       if (Date.now() > deadline) {
-        return this.markEnded(store, record, "failed", `the runner did not start: ${(await runnerLogTail(store, id)) ?? "(runner.log is empty)"}`);
+        return this.markEnded(
+          store,
+          record,
+          "failed",
+          `the runner did not start: ${(await runnerLogTail(store, id)) ?? "(runner.log is empty)"}`,
+        );
       }
       await sleep(50);
     }
@@ -332,7 +406,9 @@ function escalation(tier: JobRecord["tier"], config: Config): Pick<JobRecord, "e
 function timeoutS(requested: number | undefined, fallback: number): number {
   if (requested === undefined) return fallback;
   if (!Number.isInteger(requested) || requested < 10 || requested > 86_400) {
-    throw new UserError("invalid_input", `timeout_s must be a whole number of seconds from 10 to 86400, got ${requested}`, { field: "timeout_s" });
+    throw new UserError("invalid_input", `timeout_s must be a whole number of seconds from 10 to 86400, got ${requested}`, {
+      field: "timeout_s",
+    });
   }
   return requested;
 }

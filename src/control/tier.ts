@@ -7,7 +7,8 @@ import type { JobRecord } from "../store/record.js";
 const modelVariable: Record<Tier, string> = { fast: "CODE_WORKER_FAST_MODEL", think: "CODE_WORKER_THINK_MODEL" };
 
 /** Long tasks, and tasks that name work needing judgement, go to the think tier. */
-const thinkWords = /\b(refactor|redesign|architect|investigat|debug|root[- ]cause|migrat|concurren|race condition|deadlock|performance|security|vulnerab)/i;
+const thinkWords =
+  /\b(refactor|redesign|architect|investigat|debug|root[- ]cause|migrat|concurren|race condition|deadlock|performance|security|vulnerab)/i;
 export const autoThinkChars = 1200;
 
 export function autoTier(task: string): Tier {
@@ -19,7 +20,11 @@ export function chooseTier(requested: Tier | "auto", task: string, config: Confi
   const { model, label } = config.models[chosen];
   if (!model) {
     const how = requested === "auto" ? ` (auto chose it for this task)` : "";
-    throw new UserError("configuration", `execution_tier "${chosen}" needs a model${how}: set ${modelVariable[chosen]} or ask for the other tier`, { variable: modelVariable[chosen] });
+    throw new UserError(
+      "configuration",
+      `execution_tier "${chosen}" needs a model${how}: set ${modelVariable[chosen]} or ask for the other tier`,
+      { variable: modelVariable[chosen] },
+    );
   }
   return { chosen, requested, model, label: label ?? model };
 }

@@ -48,7 +48,10 @@ export async function createSampleRepo(dir: string, policy = samplePolicy()): Pr
   await mkdir(join(dir, "test"), { recursive: true });
   await mkdir(join(dir, ".code-worker"), { recursive: true });
   await writeFile(join(dir, ".code-worker", "policy.yaml"), policy);
-  await writeFile(join(dir, "package.json"), `${JSON.stringify({ name: "sample", type: "module", scripts: { test: "node --test" } }, null, 2)}\n`);
+  await writeFile(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name: "sample", type: "module", scripts: { test: "node --test" } }, null, 2)}\n`,
+  );
   await writeFile(join(dir, "src", "sum.js"), buggySum);
   await writeFile(join(dir, "test", "sum.test.js"), sumTest);
   const repo = simpleGit(dir);
@@ -84,11 +87,24 @@ export function bash(command: string, description = "Run a command"): ScriptTurn
  */
 export function say(text: string, report: Partial<WorkerReport> = {}): ScriptTurn {
   const input = { summary: text, commands: [], files_changed: [], ...report };
-  return { content: [{ type: "text", text }, { type: "tool_use", name: "StructuredOutput", input }] };
+  return {
+    content: [
+      { type: "text", text },
+      { type: "tool_use", name: "StructuredOutput", input },
+    ],
+  };
 }
 
 /** The whole fix: read, edit, run the tests, report. `paceMs` spaces out the streamed events. */
 export function fixSumScript(paceMs = 0): Script {
-  const turns = [readSum, fixSum, bash("node --test test/", "Run the tests"), say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.", { commands: [{ command: "node --test test/", outcome: "pass" }], files_changed: ["src/sum.js"] })];
+  const turns = [
+    readSum,
+    fixSum,
+    bash("node --test test/", "Run the tests"),
+    say("Fixed the off-by-one in sum(): the loop now starts at index 0. The test passes.", {
+      commands: [{ command: "node --test test/", outcome: "pass" }],
+      files_changed: ["src/sum.js"],
+    }),
+  ];
   return { turns: turns.map((turn) => ({ ...turn, eventDelayMs: paceMs })), fallback: say("Done.") };
 }

@@ -10,7 +10,10 @@ const versionTimeoutMs = 15_000;
 
 export function nodeCheck(version = process.versions.node): Check {
   if (atLeast(version, 20, 0)) return pass(`node ${version} (>= 20)`);
-  return fail(`node ${version} is too old: code-worker needs Node.js 20 or later`, "install Node.js 20 or later (https://nodejs.org), then run npm install again");
+  return fail(
+    `node ${version} is too old: code-worker needs Node.js 20 or later`,
+    "install Node.js 20 or later (https://nodejs.org), then run npm install again",
+  );
 }
 
 export async function gitCheck(env: Env): Promise<Check> {
@@ -35,8 +38,12 @@ export async function claudeCheck(env: Env): Promise<Check> {
   const source = configured ? "CLAUDE_BIN" : "the pinned npm package";
   const result = await execa(bin, ["--version"], { env, extendEnv: false, reject: false, timeout: versionTimeoutMs, stdin: "ignore" });
   if (result.failed) {
-    const why = result.timedOut ? `no answer within ${versionTimeoutMs / 1000}s` : firstLine(result.stderr || result.stdout) || `exit code ${result.exitCode}`;
-    const fix = configured ? "point CLAUDE_BIN at a working claude binary, or unset it to use the pinned one" : "run npm install in code-worker to reinstall the pinned Claude Code";
+    const why = result.timedOut
+      ? `no answer within ${versionTimeoutMs / 1000}s`
+      : firstLine(result.stderr || result.stdout) || `exit code ${result.exitCode}`;
+    const fix = configured
+      ? "point CLAUDE_BIN at a working claude binary, or unset it to use the pinned one"
+      : "run npm install in code-worker to reinstall the pinned Claude Code";
     return fail(`Claude Code at ${bin} does not run --version: ${why}`, fix);
   }
   const version = /\d+\.\d+\.\d+\S*/.exec(result.stdout)?.[0] ?? firstLine(result.stdout);
@@ -51,10 +58,21 @@ export async function sandboxCheck(env: Env): Promise<Check> {
   const missing = await missingSandboxPrograms(env.PATH ?? "");
   if (!missing.length) {
     const problem = await bubblewrapRefusal(env.PATH ?? "");
-    if (!problem) return pass(`sandbox: ${sandboxPrograms().map(({ program }) => program).join(", ")} found, and bubblewrap can start a sandbox`);
-    return fail(problem, "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the distribution's AppArmor rule for bwrap), or set CODE_WORKER_SANDBOX=off");
+    if (!problem)
+      return pass(
+        `sandbox: ${sandboxPrograms()
+          .map(({ program }) => program)
+          .join(", ")} found, and bubblewrap can start a sandbox`,
+      );
+    return fail(
+      problem,
+      "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the distribution's AppArmor rule for bwrap), or set CODE_WORKER_SANDBOX=off",
+    );
   }
-  const packages = sandboxPrograms().filter(({ program }) => missing.includes(program)).map(({ pkg }) => pkg).join(" ");
+  const packages = sandboxPrograms()
+    .filter(({ program }) => missing.includes(program))
+    .map(({ pkg }) => pkg)
+    .join(" ");
   return fail(
     `sandbox programs missing: ${missing.join(", ")} (jobs fail until they are installed)`,
     `sudo apt-get install ${packages}   (or set CODE_WORKER_SANDBOX=off, and the worker runs unconfined)`,

@@ -35,13 +35,18 @@ export async function keyCheck(env: Env): Promise<KeyFinding> {
   const key = envValue(env, "CODE_WORKER_API_KEY");
   if (key) {
     return {
-      check: pass("key from CODE_WORKER_API_KEY (a key file is preferred: CODE_WORKER_API_KEY_FILE keeps the key out of the MCP host's config)"),
+      check: pass(
+        "key from CODE_WORKER_API_KEY (a key file is preferred: CODE_WORKER_API_KEY_FILE keeps the key out of the MCP host's config)",
+      ),
       variable: "CODE_WORKER_API_KEY",
       key,
     };
   }
   return {
-    check: fail("no provider key: CODE_WORKER_API_KEY_FILE is not set", "put the key in a file, chmod 600 it, and set CODE_WORKER_API_KEY_FILE to the file's absolute path"),
+    check: fail(
+      "no provider key: CODE_WORKER_API_KEY_FILE is not set",
+      "put the key in a file, chmod 600 it, and set CODE_WORKER_API_KEY_FILE to the file's absolute path",
+    ),
   };
 }
 
@@ -51,11 +56,20 @@ export async function keyFileCheck(path: string): Promise<KeyFinding> {
   if (!isAbsolute(path)) return failed(`${variable} is not an absolute path: "${path}"`, `set ${variable} to the key file's absolute path`);
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
   if (info instanceof Error) {
-    if (info.code === "ENOENT") return failed(`key file ${path} does not exist`, `put the key in ${path} (the key alone), then chmod 600 ${path}`);
-    return failed(`key file ${path} cannot be looked at: ${info.code ?? info.message}`, `make ${path} and its directories accessible to you`);
+    if (info.code === "ENOENT")
+      return failed(`key file ${path} does not exist`, `put the key in ${path} (the key alone), then chmod 600 ${path}`);
+    return failed(
+      `key file ${path} cannot be looked at: ${info.code ?? info.message}`,
+      `make ${path} and its directories accessible to you`,
+    );
   }
   if (!info.isFile()) return failed(`key file ${path} is not a regular file`, `set ${variable} to a file that holds the key`);
-  if (!(await access(path, constants.R_OK).then(() => true, () => false))) {
+  if (
+    !(await access(path, constants.R_OK).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     return failed(`key file ${path} is not readable by you`, `chmod 600 ${path} (as its owner)`);
   }
   const key = (await readFile(path, "utf8")).trim();
@@ -73,7 +87,8 @@ export function modelChecks(env: Env): Check[] {
     const variable = `CODE_WORKER_${tier.toUpperCase()}_MODEL`;
     const model = envValue(env, variable);
     const label = envValue(env, `CODE_WORKER_${tier.toUpperCase()}_LABEL`);
-    if (!model) return fail(`${tier} model not set (${variable})`, `set ${variable} to the provider's name of the model for the ${tier} tier`);
+    if (!model)
+      return fail(`${tier} model not set (${variable})`, `set ${variable} to the provider's name of the model for the ${tier} tier`);
     return pass(`${tier} model ${model}${label ? `, shown as "${label}"` : ""}`);
   });
 }

@@ -49,15 +49,27 @@ export async function applyJob(req: ApplyRequest): Promise<ApplyResult> {
   if (!host.branch && mode !== "working-tree") {
     throw new UserError("invalid_state", `the host's checkout has a detached HEAD; check out a branch, or apply with mode "working-tree"`);
   }
-  if (job.empty) throw new UserError("invalid_state", `job branch "${branch}" has no changes against its base ${short(base)}; nothing to apply, discard the job instead`, { branch, base });
+  if (job.empty)
+    throw new UserError(
+      "invalid_state",
+      `job branch "${branch}" has no changes against its base ${short(base)}; nothing to apply, discard the job instead`,
+      { branch, base },
+    );
   // A merge commit records the branch's whole history as merged, so it needs the true merge; the other modes bring the job's change alone.
   const merged = mode === "merge" ? await mergeCommits(root, hostHead, branchHead) : await mergeChange(root, hostHead, base, branchHead);
   if (merged.conflicts.length > 0) {
     const data = { host_head: hostHead, branch, paths: merged.conflicts };
-    throw new UserError("conflict", `the job's change conflicts with the host's HEAD ${short(hostHead)} in ${listed(merged.conflicts)}; run the job again from the current HEAD, or merge ${branch} by hand`, data);
+    throw new UserError(
+      "conflict",
+      `the job's change conflicts with the host's HEAD ${short(hostHead)} in ${listed(merged.conflicts)}; run the job again from the current HEAD, or merge ${branch} by hand`,
+      data,
+    );
   }
   // The same test as merge status "empty": the merged tree is the host's own.
-  if (merged.tree === job.hostTree) throw new UserError("invalid_state", `the job's change is already in the host's HEAD ${short(hostHead)}; nothing to apply`, { host_head: hostHead });
+  if (merged.tree === job.hostTree)
+    throw new UserError("invalid_state", `the job's change is already in the host's HEAD ${short(hostHead)}; nothing to apply`, {
+      host_head: hostHead,
+    });
   const change = await treeChange(root, hostHead, merged.tree);
   await refuseToOverwrite(root, change);
 
@@ -76,7 +88,12 @@ export async function discardJob(hostRoot: string, worktree: string, branch: str
   await removeWorktree(hostRoot, worktree);
   const ref = `refs/heads/${branch}`;
   const holder = await checkoutHolding(hostRoot, ref);
-  if (holder) throw new UserError("invalid_state", `branch "${branch}" is checked out in "${holder}"; switch that checkout to another branch, then discard again`, { branch, checkout: holder });
+  if (holder)
+    throw new UserError(
+      "invalid_state",
+      `branch "${branch}" is checked out in "${holder}"; switch that checkout to another branch, then discard again`,
+      { branch, checkout: holder },
+    );
   const [branchHead] = await resolveAll(hostRoot, [ref]);
   if (branchHead) await gitWithoutHooks(hostRoot, ["branch", "--quiet", "-D", branch]);
 }
@@ -96,15 +113,27 @@ async function treeChange(root: string, from: string, to: string): Promise<TreeC
 async function refuseToOverwrite(root: string, change: TreeChange): Promise<void> {
   const work = await uncommittedWork(root);
   if (work.unmerged.length > 0) {
-    throw new UserError("host_dirty", `the host has unresolved conflicts in ${listed(work.unmerged)}; resolve or reset them, then apply again`, { paths: work.unmerged });
+    throw new UserError(
+      "host_dirty",
+      `the host has unresolved conflicts in ${listed(work.unmerged)}; resolve or reset them, then apply again`,
+      { paths: work.unmerged },
+    );
   }
   const dirty = change.files.filter((path) => work.changed.has(path));
   if (dirty.length > 0) {
-    throw new UserError("host_dirty", `the host has uncommitted changes in ${listed(dirty)}, which the job also changes; commit or stash them, then apply again`, { paths: dirty });
+    throw new UserError(
+      "host_dirty",
+      `the host has uncommitted changes in ${listed(dirty)}, which the job also changes; commit or stash them, then apply again`,
+      { paths: dirty },
+    );
   }
   const occupied = await occupiedPaths(root, change.added, change.deleted);
   if (occupied.length > 0) {
-    throw new UserError("host_dirty", `untracked files in the host are in the way of the job's new files: ${listed(occupied)}; move them away, then apply again`, { paths: occupied });
+    throw new UserError(
+      "host_dirty",
+      `untracked files in the host are in the way of the job's new files: ${listed(occupied)}; move them away, then apply again`,
+      { paths: occupied },
+    );
   }
 }
 

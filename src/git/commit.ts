@@ -41,10 +41,18 @@ export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
  * Commits all changes in the worktree but the paths withheld (they never become objects);
  * returns the new head, or undefined when nothing changed.
  */
-export async function commitAll(place: WorktreePlace, message: CommitMessage, committer: Identity, withheld: string[] = []): Promise<string | undefined> {
+export async function commitAll(
+  place: WorktreePlace,
+  message: CommitMessage,
+  committer: Identity,
+  withheld: string[] = [],
+): Promise<string | undefined> {
   // Only what git would add is excluded: it refuses to be told about a path it ignores anyway.
   const pending = new Set((await pendingPaths(place)).map((path) => path.replace(/\/$/, "")));
-  const excludes = withheld.map((path) => path.replace(/\/$/, "")).filter((path) => pending.has(path)).map((path) => `:(exclude,literal)${path}`);
+  const excludes = withheld
+    .map((path) => path.replace(/\/$/, ""))
+    .filter((path) => pending.has(path))
+    .map((path) => `:(exclude,literal)${path}`);
   await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
   const staged = await inWorktree(place, ["diff", "--cached", "--name-only", "--no-ext-diff"]);
   if (!staged.trim()) return undefined;
@@ -54,14 +62,24 @@ export async function commitAll(place: WorktreePlace, message: CommitMessage, co
 
 /** Adds trailers to the job's last commit (the verdict is known only after the commit is checked). */
 export async function addTrailers(place: WorktreePlace, trailers: Record<string, string>, committer: Identity): Promise<string> {
-  const args = ["commit", "--amend", "--quiet", "--no-edit", "--no-verify", "--allow-empty", ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`])];
+  const args = [
+    "commit",
+    "--amend",
+    "--quiet",
+    "--no-edit",
+    "--no-verify",
+    "--allow-empty",
+    ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`]),
+  ];
   await inWorktree(place, args, identityEnv(undefined, committer));
   return (await inWorktree(place, ["rev-parse", "HEAD"])).trim();
 }
 
 /** Subject, body and trailers as git's -m paragraphs. */
 export function messageArgs(message: CommitMessage): string[] {
-  const trailers = Object.entries(message.trailers).map(([key, value]) => `${key}: ${value}`).join("\n");
+  const trailers = Object.entries(message.trailers)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join("\n");
   return [message.subject, message.body, trailers].filter((p): p is string => Boolean(p)).flatMap((p) => ["-m", p]);
 }
 
@@ -79,7 +97,12 @@ export function identityEnv(author: Identity | undefined, committer: Identity): 
  * worker runs: no worker can write the files it reads.
  */
 export async function userIdentity(dir: string): Promise<Identity> {
-  const ident = await execa("git", ["var", "GIT_COMMITTER_IDENT"], { cwd: dir, reject: false, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
+  const ident = await execa("git", ["var", "GIT_COMMITTER_IDENT"], {
+    cwd: dir,
+    reject: false,
+    stdin: "ignore",
+    env: { GIT_TERMINAL_PROMPT: "0" },
+  });
   const identity = parseIdent(ident.stdout);
   // git var invents "root <root@host>" when nothing is configured; only a configured email counts.
   const configured = await execa("git", ["config", "user.email"], { cwd: dir, reject: false, stdin: "ignore" });

@@ -12,9 +12,9 @@ export async function changeSummary(root: string, base: string, head: string): P
     files: files.length,
     insertions: diff.insertions,
     deletions: diff.deletions,
-    top: files.slice(0, topCount).map((f) =>
-      f.binary ? `${shortPath(f.file)} (binary)` : `${shortPath(f.file)} +${f.insertions} -${f.deletions}`,
-    ),
+    top: files
+      .slice(0, topCount)
+      .map((f) => (f.binary ? `${shortPath(f.file)} (binary)` : `${shortPath(f.file)} +${f.insertions} -${f.deletions}`)),
     more: Math.max(0, files.length - topCount),
   };
 }

@@ -28,7 +28,11 @@ export async function moveHost(root: string, from: string, to: string, reflogMes
   } catch (error) {
     const undone = await gitRun(root, ["update-ref", "-m", "code-worker: undo apply", "HEAD", from, to]);
     if (undone.exitCode !== 0) {
-      throw new UserError("host_dirty", `the host's HEAD moved on to ${short(to)} but its files could not follow, and it changed again meanwhile; check the host with git status`, { host_head: to });
+      throw new UserError(
+        "host_dirty",
+        `the host's HEAD moved on to ${short(to)} but its files could not follow, and it changed again meanwhile; check the host with git status`,
+        { host_head: to },
+      );
     }
     throw error;
   }
@@ -62,5 +66,9 @@ async function runOrRefuse(root: string, args: string[], env: Record<string, str
   }
   const paths = quotedPaths(run.stderr);
   const where = paths.length > 0 ? ` in ${paths.slice(0, 5).join(", ")}` : "";
-  throw new UserError("host_dirty", `git refused to update the host's files${where} (${firstLine(run.stderr)}); commit or stash them, then apply again`, { paths });
+  throw new UserError(
+    "host_dirty",
+    `git refused to update the host's files${where} (${firstLine(run.stderr)}); commit or stash them, then apply again`,
+    { paths },
+  );
 }

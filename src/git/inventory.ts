@@ -26,7 +26,10 @@ export async function changeInventory(root: string, base: string, head: string):
   // the change touches a link: otherwise no link of the tree can land anywhere new.
   const touchingLinks = entries.filter((entry) => entry.oldMode === linkMode || entry.newMode === linkMode);
   const [sizes, trees] = await Promise.all([
-    blobSizes(root, entries.filter((e) => e.status !== "deleted").map((e) => e.newBlob)),
+    blobSizes(
+      root,
+      entries.filter((e) => e.status !== "deleted").map((e) => e.newBlob),
+    ),
     touchingLinks.length ? Promise.all([readTreeLinks(root, base), readTreeLinks(root, head)]) : undefined,
   ]);
   const escaping = new Map(trees ? escapingLinks(trees[0], trees[1], touchingLinks).map((links, i) => [touchingLinks[i]!, links]) : []);

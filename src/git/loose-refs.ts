@@ -7,8 +7,17 @@ import { join } from "node:path";
 import { isObjectId, parseHeadFile, parsePackedRefs } from "./parse.js";
 
 /** HEAD's commit and each branch's, or undefined when the files do not settle it (ask git then). */
-export async function headsFromFiles(gitDir: string, branches: string[]): Promise<{ head: string | undefined; branches: (string | undefined)[] } | undefined> {
-  if (await stat(join(gitDir, "reftable")).then(() => true, () => false)) return undefined;
+export async function headsFromFiles(
+  gitDir: string,
+  branches: string[],
+): Promise<{ head: string | undefined; branches: (string | undefined)[] } | undefined> {
+  if (
+    await stat(join(gitDir, "reftable")).then(
+      () => true,
+      () => false,
+    )
+  )
+    return undefined;
   const headText = await readFile(join(gitDir, "HEAD"), "utf8").catch(() => undefined);
   const headFile = headText === undefined ? undefined : parseHeadFile(headText);
   if (!headFile) return undefined;

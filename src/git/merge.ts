@@ -78,7 +78,11 @@ export async function mergeStatus(hostRoot: string, branch: string, baseCommit: 
  */
 export async function mergeChange(root: string, hostHead: string | undefined, base: string, branchHead: string): Promise<MergeResult> {
   const hostTree = hostHead ? `${hostHead}^{tree}` : await gitWithoutHooks(root, ["mktree"]); // an unborn branch: the empty tree
-  const onto = await gitWithoutHooks(root, ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree], throwawayIdentity);
+  const onto = await gitWithoutHooks(
+    root,
+    ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree],
+    throwawayIdentity,
+  );
   return mergeCommits(root, onto, branchHead);
 }
 

@@ -17,16 +17,22 @@ export function nulEntries(stdout: string): string[] {
 
 /** `git cat-file --batch-check=%(objectname)`: an id per revision asked, or undefined for "<rev> missing". */
 export function parseObjectIds(stdout: string, count: number): (string | undefined)[] {
-  return stdout.split("\n").slice(0, count).map((line) => (isObjectId(line) ? line : undefined));
+  return stdout
+    .split("\n")
+    .slice(0, count)
+    .map((line) => (isObjectId(line) ? line : undefined));
 }
 
 /** `git cat-file --batch-check="%(objectname) %(objectsize)"` as object → size. */
 export function parseObjectSizes(stdout: string): Map<string, number> {
   return new Map(
-    stdout.split("\n").filter(Boolean).map((line) => {
-      const [blob, size] = line.split(" ");
-      return [blob!, Number(size)] as const;
-    }),
+    stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [blob, size] = line.split(" ");
+        return [blob!, Number(size)] as const;
+      }),
   );
 }
 
@@ -131,11 +137,18 @@ export interface RawEntry {
 /** `git diff -z --raw --no-abbrev`: `:old-mode new-mode old-blob new-blob status\0path\0[new-path\0]` per change. */
 export function parseDiffRaw(fields: string[]): RawEntry[] {
   const entries: RawEntry[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const [oldMode, newMode, , newBlob, code] = fields[i]!.slice(1).split(" ");
     const letter = code![0]!;
     if (letter === "R" || letter === "C") {
-      entries.push({ status: letter === "R" ? "renamed" : "added", oldPath: letter === "R" ? fields[i + 1] : undefined, path: fields[i + 2]!, oldMode: oldMode!, newMode: newMode!, newBlob: newBlob! });
+      entries.push({
+        status: letter === "R" ? "renamed" : "added",
+        oldPath: letter === "R" ? fields[i + 1] : undefined,
+        path: fields[i + 2]!,
+        oldMode: oldMode!,
+        newMode: newMode!,
+        newBlob: newBlob!,
+      });
       i += 3;
     } else {
       const status = letter === "A" ? "added" : letter === "D" ? "deleted" : "modified";
@@ -217,7 +230,9 @@ export function parseBatch(output: string, blobs: string[]): (string | undefined
     const header = bytes.subarray(at, end < 0 ? undefined : end).toString();
     const [object, type, size] = header.split(" ");
     if (end < 0 || object !== blob) {
-      throw new Error(`git cat-file --batch answered ${JSON.stringify(header)} where ${blob} was asked; check the repository with git fsck`);
+      throw new Error(
+        `git cat-file --batch answered ${JSON.stringify(header)} where ${blob} was asked; check the repository with git fsck`,
+      );
     }
     at = end + 1;
     if (type === "missing") {

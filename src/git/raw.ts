@@ -42,7 +42,8 @@ export async function gitList(dir: string, args: string[]): Promise<string[]> {
  * undefined for a revision that names nothing, such as the HEAD of a branch with no commits yet.
  */
 export async function resolveAll(dir: string, revisions: string[]): Promise<(string | undefined)[]> {
-  if (revisions.some((revision) => revision.includes("\n"))) throw new Error(`a revision cannot contain a newline: ${JSON.stringify(revisions)}`);
+  if (revisions.some((revision) => revision.includes("\n")))
+    throw new Error(`a revision cannot contain a newline: ${JSON.stringify(revisions)}`);
   const run = await gitRun(dir, ["cat-file", "--batch-check=%(objectname)"], { input: revisions.map((r) => `${r}\n`).join("") });
   if (run.exitCode !== 0) throw new Error(`git cat-file failed: ${firstLine(run.stderr)}`);
   // Each answer is an object id, or "<revision> missing" (or "ambiguous").
@@ -55,7 +56,15 @@ export function firstLine(text: string): string {
 
 /** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
 export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
-  const result = await execa("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv(), extendEnv: false, stdin: "ignore", encoding: "buffer", reject: false, stripFinalNewline: false });
+  const result = await execa("git", [...gitSafetyArgs(dir), ...args], {
+    cwd: dir,
+    env: gitEnv(),
+    extendEnv: false,
+    stdin: "ignore",
+    encoding: "buffer",
+    reject: false,
+    stripFinalNewline: false,
+  });
   if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(Buffer.from(result.stderr).toString("utf8"))}`);
   return Buffer.from(result.stdout);
 }

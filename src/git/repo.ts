@@ -16,7 +16,15 @@ export interface HostRepo {
 export function git(dir: string): SimpleGit {
   const config = gitSafetyArgs(dir).filter((arg) => arg !== "-c");
   // simple-git refuses these keys whatever their value; ours only ever turn the feature off.
-  const unsafe = { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeDiffExternal: true, allowUnsafeFilter: true, allowUnsafeDiffTextConv: true, allowUnsafeProtocolOverride: true, allowUnsafeConfigPaths: true };
+  const unsafe = {
+    allowUnsafeHooksPath: true,
+    allowUnsafeFsMonitor: true,
+    allowUnsafeDiffExternal: true,
+    allowUnsafeFilter: true,
+    allowUnsafeDiffTextConv: true,
+    allowUnsafeProtocolOverride: true,
+    allowUnsafeConfigPaths: true,
+  };
   const env = gitEnv();
   return simpleGit({ baseDir: dir, trimmed: true, config, unsafe, allowEnvironment: Object.keys(env) }).env(env);
 }
@@ -40,7 +48,9 @@ export async function resolveRepo(cwd: string): Promise<HostRepo> {
   try {
     [root, commonDir] = (await repo.revparse(["--show-toplevel", "--git-common-dir"])).split("\n") as [string, string];
   } catch {
-    throw new UserError("invalid_input", `"${cwd}" is not inside a git repository (run git init there, or pass the repository's path)`, { cwd });
+    throw new UserError("invalid_input", `"${cwd}" is not inside a git repository (run git init there, or pass the repository's path)`, {
+      cwd,
+    });
   }
   if (!root) throw new UserError("invalid_input", `"${cwd}" is a bare repository; pass the path of a checkout`, { cwd });
   return { root, commonDir: resolve(cwd, commonDir) };
@@ -63,7 +73,18 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
  */
 export async function reachableFromOwnRefs(root: string, commit: string, excludedBranches: string): Promise<boolean> {
   // Not --all: it counts every worktree's HEAD, and a job's worktree has its job branch checked out.
-  const run = await gitRun(root, ["rev-list", "-n", "1", commit, "--not", `--exclude=${excludedBranches}`, "--branches", "--tags", "--remotes", "HEAD"]);
+  const run = await gitRun(root, [
+    "rev-list",
+    "-n",
+    "1",
+    commit,
+    "--not",
+    `--exclude=${excludedBranches}`,
+    "--branches",
+    "--tags",
+    "--remotes",
+    "HEAD",
+  ]);
   if (run.exitCode !== 0) throw new Error(`git rev-list failed: ${firstLine(run.stderr)}`);
   return run.stdout.trim() === "";
 }

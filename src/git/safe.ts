@@ -46,7 +46,12 @@ function driverOverrides(dir: string): string[] {
   if (!config) return [];
   const names = driverNames(config, 0);
   return [
-    ...names.filter.flatMap((name) => [`filter.${name}.clean=`, `filter.${name}.smudge=`, `filter.${name}.process=`, `filter.${name}.required=false`]),
+    ...names.filter.flatMap((name) => [
+      `filter.${name}.clean=`,
+      `filter.${name}.smudge=`,
+      `filter.${name}.process=`,
+      `filter.${name}.required=false`,
+    ]),
     ...names.diff.flatMap((name) => [`diff.${name}.textconv=`, `diff.${name}.command=`]),
   ];
 }

@@ -13,10 +13,21 @@ import { git, gitWithoutHooks } from "./repo.js";
  * touch the pointer). Concurrent `git worktree add`s in one repository race inside git (one reads
  * another's half-made entry), so they take turns on `lockPath`.
  */
-export async function addWorktree(root: string, path: string, branch: string, baseCommit: string, lockPath: string): Promise<WorktreePlace> {
+export async function addWorktree(
+  root: string,
+  path: string,
+  branch: string,
+  baseCommit: string,
+  lockPath: string,
+): Promise<WorktreePlace> {
   await mkdir(dirname(path), { recursive: true });
   await mkdir(dirname(lockPath), { recursive: true });
-  const release = await lockfile.lock(dirname(lockPath), { lockfilePath: lockPath, realpath: false, stale: 30_000, retries: { retries: 600, minTimeout: 20, maxTimeout: 100 } });
+  const release = await lockfile.lock(dirname(lockPath), {
+    lockfilePath: lockPath,
+    realpath: false,
+    stale: 30_000,
+    retries: { retries: 600, minTimeout: 20, maxTimeout: 100 },
+  });
   try {
     await gitWithoutHooks(root, ["worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
   } finally {

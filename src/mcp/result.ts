@@ -33,7 +33,10 @@ const excerptChars = 40;
  * also from messages written deeper down) cut to its first 40, so the advice after it survives.
  */
 export function errorLine(message: string): string {
-  const flat = message.replace(/\s+/g, " ").trim().replace(/[^\s"]{41,}/g, cut);
+  const flat = message
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/[^\s"]{41,}/g, cut);
   return capBytes(flat, maxErrorBytes);
 }
 
@@ -68,6 +71,9 @@ export async function guarded(log: (line: string) => void, body: () => Promise<C
   } catch (error) {
     if (error instanceof UserError) return failure(error.code, error.message, error.data);
     log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return failure("internal", `internal error in code-worker: ${oneLine(error instanceof Error ? error.message : String(error), 100)} (details in the server's stderr)`);
+    return failure(
+      "internal",
+      `internal error in code-worker: ${oneLine(error instanceof Error ? error.message : String(error), 100)} (details in the server's stderr)`,
+    );
   }
 }

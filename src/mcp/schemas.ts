@@ -45,17 +45,22 @@ export function toolInput<S extends z.ZodRawShape>(shape: S): ToolInput<z.output
       const unknown = Object.keys(args).filter((key) => !Object.hasOwn(shape, key));
       if (unknown.length) {
         const more = unknown.length > 1 ? ` and ${unknown.length - 1} more` : "";
-        throw new UserError("invalid_input", `unknown argument ${excerpt(unknown[0])}${more} (this tool takes ${names})`, { field: unknown[0] });
+        throw new UserError("invalid_input", `unknown argument ${excerpt(unknown[0])}${more} (this tool takes ${names})`, {
+          field: unknown[0],
+        });
       }
       const values: Record<string, unknown> = {};
       for (const [key, field] of Object.entries(shape)) {
         const value = args[key];
         // A NUL cannot reach git or the worker through argv or a C string; say so here, by name.
         if (typeof value === "string" && value.includes("\0")) {
-          throw new UserError("invalid_input", `${key} must be a string without NUL bytes, got one at character ${value.indexOf("\0")}`, { field: key });
+          throw new UserError("invalid_input", `${key} must be a string without NUL bytes, got one at character ${value.indexOf("\0")}`, {
+            field: key,
+          });
         }
         const parsed = z.safeParse(field, value);
-        if (!parsed.success) throw new UserError("invalid_input", `${key} must be ${forms.get(key)}, got ${excerpt(value)}`, { field: key });
+        if (!parsed.success)
+          throw new UserError("invalid_input", `${key} must be ${forms.get(key)}, got ${excerpt(value)}`, { field: key });
         if (parsed.data !== undefined) values[key] = parsed.data;
       }
       return values as z.output<z.ZodObject<S, z.core.$strict>>;

@@ -11,7 +11,10 @@ const { version } = createRequire(import.meta.url)("../../../package.json") as {
 export function createServer(engineOrError: Engine | UserError, log: (line: string) => void): McpServer {
   const server = new McpServer(
     { name: "code-worker", version },
-    { instructions: "Hand coding tasks to background Claude Code workers. Start a job, then poll code_worker_get_job sparsely (next_poll_s); trust liveness; review the compact result." },
+    {
+      instructions:
+        "Hand coding tasks to background Claude Code workers. Start a job, then poll code_worker_get_job sparsely (next_poll_s); trust liveness; review the compact result.",
+    },
   );
   registerTools(server, toolContext(engineOrError, log));
   return server;

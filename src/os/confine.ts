@@ -40,12 +40,15 @@ export function confinedArgv(spec: Confinement, command: string[], path = proces
   ];
   const writable = spec.writable.map((dir): Mount => ({ op: "--bind", path: dir }));
   // Hiding what no mount shows would only make empty mount points; at one path, later goes on top.
-  const visible = (target: string) => [...readOnly, ...writable].some((mount) => mount.op !== "--symlink" && within(normalize(target), normalize(mount.path)));
+  const visible = (target: string) =>
+    [...readOnly, ...writable].some((mount) => mount.op !== "--symlink" && within(normalize(target), normalize(mount.path)));
   const mounts: Mount[] = [
     ...readOnly,
     ...spec.hidden.filter(visible).map((dir): Mount => ({ op: "--tmpfs", path: dir })),
     ...writable,
-    ...(spec.masked ?? []).filter((file) => visible(file) && existsSync(file)).map((file): Mount => ({ op: "--ro-bind", path: file, source: "/dev/null" })),
+    ...(spec.masked ?? [])
+      .filter((file) => visible(file) && existsSync(file))
+      .map((file): Mount => ({ op: "--ro-bind", path: file, source: "/dev/null" })),
     ...(spec.files ?? []).map((file): Mount => ({ op: "--ro-bind", path: file.dest, source: file.source })),
   ].map((mount) => ({ ...mount, path: normalize(mount.path) }));
   const all = [...mounts, ...mountPoints(mounts)];
@@ -56,15 +59,22 @@ export function confinedArgv(spec: Confinement, command: string[], path = proces
     .map(({ mount }) => mount);
   return [
     "bwrap",
-    ...(spec.uid === undefined ? ["--unshare-all"] : ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]),
+    ...(spec.uid === undefined
+      ? ["--unshare-all"]
+      : ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]),
     ...(spec.network === "host" ? ["--share-net"] : []),
     "--die-with-parent",
     "--new-session",
-    "--dev", "/dev",
-    "--proc", "/proc",
-    "--bind", spec.tmp, "/tmp",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--bind",
+    spec.tmp,
+    "/tmp",
     ...ordered.flatMap(mountArgs),
-    "--chdir", spec.cwd,
+    "--chdir",
+    spec.cwd,
     "--",
     ...(spec.uid === undefined ? [] : dropRoot(spec.uid)),
     ...command,
@@ -86,7 +96,16 @@ function mountArgs(mount: Mount): string[] {
 
 /** setpriv to an unprivileged uid: no groups, no capabilities in any set, and none to regain. */
 export function dropRoot(uid: number): string[] {
-  return ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
+  return [
+    "setpriv",
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    "--clear-groups",
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+    "--",
+  ];
 }
 
 function systemMounts(): Mount[] {
@@ -103,7 +122,9 @@ function systemMounts(): Mount[] {
  * ~/.nvm is not), each exactly: never a parent, which for ~/bin would be the whole home directory.
  */
 function toolDirs(path: string): string[] {
-  return [...new Set(path.split(":").filter((dir) => isAbsolute(dir) && existsSync(dir) && !systemDirs.some((system) => within(dir, system))))];
+  return [
+    ...new Set(path.split(":").filter((dir) => isAbsolute(dir) && existsSync(dir) && !systemDirs.some((system) => within(dir, system)))),
+  ];
 }
 
 /**
@@ -115,7 +136,11 @@ function mountPoints(mounts: Mount[]): Mount[] {
   const mounted = new Set(mounts.map((mount) => mount.path));
   const needed = new Set<string>();
   for (const mount of mounts) {
-    for (let dir = dirname(mount.path); dir !== dirname(dir) && !mounted.has(dir) && !["/tmp", "/dev", "/proc"].includes(dir); dir = dirname(dir)) {
+    for (
+      let dir = dirname(mount.path);
+      dir !== dirname(dir) && !mounted.has(dir) && !["/tmp", "/dev", "/proc"].includes(dir);
+      dir = dirname(dir)
+    ) {
       const host = deepest(mounts, dir);
       if (host && (host.op === "--ro-bind" || host.op === "--bind")) break; // the real directory is there
       needed.add(dir);

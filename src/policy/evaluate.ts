@@ -83,7 +83,9 @@ function checkFailures(policy: EffectivePolicy, files: ChangedFile[], outcomes: 
   const expected = new Set(checksToRun(policy, files).map((check) => check.name));
   return Object.entries(policy.checks).flatMap(([name, check]): FiredRule[] => {
     const outcome = outcomes.find((o) => o.name === name);
-    const fail = (verdict: FiredRule["verdict"], text: string) => [{ rule: name, type: "check", verdict, reason: reasonLine(`check ${name}`, undefined, { text, items: [], paths: [] }), paths: [] }];
+    const fail = (verdict: FiredRule["verdict"], text: string) => [
+      { rule: name, type: "check", verdict, reason: reasonLine(`check ${name}`, undefined, { text, items: [], paths: [] }), paths: [] },
+    ];
     if (!outcome) return expected.has(name) ? fail("review", "no outcome was reported") : [];
     const after = outcome.duration_s === undefined ? "" : ` after ${formatSeconds(outcome.duration_s)}`;
     switch (outcome.outcome) {
@@ -120,7 +122,11 @@ export function summarize(fired: FiredRule[]): PolicyVerdict {
   const verdict = fired.some((f) => f.verdict === "reject") ? "reject" : fired.length ? "review" : "approve";
   const ordered = [...fired.filter((f) => f.verdict === "reject"), ...fired.filter((f) => f.verdict === "review")].map((f) => f.reason);
   const shown = ordered.slice(0, maxReasons);
-  const result = (): PolicyVerdict => ({ verdict, reasons: shown, ...(ordered.length > shown.length ? { more: ordered.length - shown.length } : {}) });
+  const result = (): PolicyVerdict => ({
+    verdict,
+    reasons: shown,
+    ...(ordered.length > shown.length ? { more: ordered.length - shown.length } : {}),
+  });
   while (Buffer.byteLength(JSON.stringify(result())) >= verdictBudget) shown.pop();
   return result();
 }

@@ -8,13 +8,15 @@ import { durationPattern, durationProblem, durationSeconds, maxDurationS, sizePa
 /** What an error function receives; only the offending value is needed here. */
 type Issue = { input?: unknown };
 const explain = (code: string, problem: (value: unknown) => string) => ({ error: (issue: Issue) => coded(code, problem(issue.input)) });
-const ifString = (problem: (value: string) => string) => (value: unknown) => (typeof value === "string" ? problem(value) : `must be a string, got ${describeValue(value)}`);
+const ifString = (problem: (value: string) => string) => (value: unknown) =>
+  typeof value === "string" ? problem(value) : `must be a string, got ${describeValue(value)}`;
 
 /** z.strictObject whose unknown-key error names each key with the nearest known one. */
 export function strict<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === "unrecognized_keys" ? issue.keys.map((key) => coded("UNKNOWN_KEY", unknownKey(key, known))).join("\n") : undefined),
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? issue.keys.map((key) => coded("UNKNOWN_KEY", unknownKey(key, known))).join("\n") : undefined,
   });
 }
 
@@ -38,7 +40,9 @@ function verdictProblem(value: unknown): string {
   return `must be "review" or "reject", got ${describeValue(value)}${hint}`;
 }
 
-export const off = z.literal("off").meta({ id: "off", description: "Remove this entry, including what an extended policy defined under this key." });
+export const off = z
+  .literal("off")
+  .meta({ id: "off", description: "Remove this entry, including what an extended policy defined under this key." });
 export const reason = z
   .string()
   .min(1)
@@ -58,15 +62,27 @@ export const relPath = z
 export const fileName = z.string().regex(fileNamePattern, explain("BAD_PATH", ifString(fileNameProblem)));
 
 export const size = z
-  .union([z.int(explain("BAD_SIZE", sizeProblem)).min(1, explain("BAD_SIZE", sizeProblem)), z.string().regex(sizePattern, explain("BAD_SIZE", sizeProblem))], explain("BAD_SIZE", sizeProblem))
-  .meta({ id: "size", description: 'Bytes, or a whole number with B, KB, MB, GB (1000-based) or KiB, MiB, GiB (1024-based), e.g. "512KiB".' });
+  .union(
+    [
+      z.int(explain("BAD_SIZE", sizeProblem)).min(1, explain("BAD_SIZE", sizeProblem)),
+      z.string().regex(sizePattern, explain("BAD_SIZE", sizeProblem)),
+    ],
+    explain("BAD_SIZE", sizeProblem),
+  )
+  .meta({
+    id: "size",
+    description: 'Bytes, or a whole number with B, KB, MB, GB (1000-based) or KiB, MiB, GiB (1024-based), e.g. "512KiB".',
+  });
 
 const durationError = explain("BAD_DURATION", durationProblem);
 export const duration = z
   .union(
     [
       z.int(durationError).min(1, durationError).max(maxDurationS, durationError),
-      z.string(durationError).regex(durationPattern, durationError).refine((v) => durationSeconds(v) <= maxDurationS, durationError),
+      z
+        .string(durationError)
+        .regex(durationPattern, durationError)
+        .refine((v) => durationSeconds(v) <= maxDurationS, durationError),
     ],
     durationError,
   )
@@ -77,7 +93,10 @@ export const toolRule = z
   .string()
   .max(300)
   .regex(toolRulePattern, explain("BAD_TOOL_RULE", ifString(toolRuleProblem)))
-  .meta({ id: "toolRule", description: 'Claude Code permission rule, passed through verbatim: "Tool" or "Tool(specifier)", e.g. "Bash(git push:*)".' });
+  .meta({
+    id: "toolRule",
+    description: 'Claude Code permission rule, passed through verbatim: "Tool" or "Tool(specifier)", e.g. "Bash(git push:*)".',
+  });
 
 function toolRuleProblem(value: string): string {
   if (value.includes("bypassPermissions")) return "bypassPermissions is a host setting, never a policy one";
@@ -101,7 +120,13 @@ function permissionModeProblem(value: unknown): string {
 const commandText = z
   .string()
   .max(4096)
-  .regex(/^(?=[\s\S]*\S)[^\u0000]*$/, explain("BAD_COMMAND", ifString((v) => (v.includes("\u0000") ? "contains a NUL byte" : "must not be empty"))));
+  .regex(
+    /^(?=[\s\S]*\S)[^\u0000]*$/,
+    explain(
+      "BAD_COMMAND",
+      ifString((v) => (v.includes("\u0000") ? "contains a NUL byte" : "must not be empty")),
+    ),
+  );
 export const run = z
   .union(
     [commandText.describe("Run with /bin/sh -c."), z.array(commandText).min(1).max(100).describe("argv, run without a shell.")],
@@ -112,8 +137,14 @@ export const run = z
 const envNamePattern = /^[A-Z_][A-Z0-9_]{0,63}$/;
 export const env = z
   .record(
-    z.string().regex(envNamePattern, explain("BAD_ENV", (v) => `environment variable names are A-Z, 0-9 and _, not starting with a digit, got "${String(v)}"`)),
-    z.string().max(4096).regex(/^[^\u0000]*$/, { error: coded("BAD_ENV", "contains a NUL byte") }),
+    z.string().regex(
+      envNamePattern,
+      explain("BAD_ENV", (v) => `environment variable names are A-Z, 0-9 and _, not starting with a digit, got "${String(v)}"`),
+    ),
+    z
+      .string()
+      .max(4096)
+      .regex(/^[^\u0000]*$/, { error: coded("BAD_ENV", "contains a NUL byte") }),
   )
   .refine((vars) => Object.keys(vars).length <= 50, { error: coded("OUT_OF_RANGE", "has more than 50 variables") })
   .meta({ id: "env", description: "Added to the scrubbed environment the command runs in, which always has CI=true." });

@@ -119,7 +119,10 @@ function isMap(value: unknown): value is Entry {
 export function effectivePolicy(merged: Merged, labels: string[]): EffectivePolicy {
   const rules = [...merged.rules].map(([id, { type, body }]) => effectiveRule(id, type, body));
   const checks = Object.fromEntries(
-    [...merged.checks].map(([name, check]) => [name, { ...command(check), verdict: (check.verdict as RuleVerdict) ?? "reject", ...pick(check, "when_changed") }]),
+    [...merged.checks].map(([name, check]) => [
+      name,
+      { ...command(check), verdict: (check.verdict as RuleVerdict) ?? "reject", ...pick(check, "when_changed") },
+    ]),
   );
   const setup = Object.fromEntries([...merged.setup].map(([name, entry]) => [name, command(entry)]));
   const { timeout, ...worker } = merged.worker;
@@ -147,7 +150,12 @@ function effectiveRule(id: string, type: RuleType, body: Entry): EffectiveRule {
 
 function command(entry: Entry): EffectiveSetup {
   const timeout = (entry.timeout as string | number | undefined) ?? defaultCommandTimeout;
-  return { run: entry.run as string | string[], timeout_s: durationSeconds(timeout), ...pick(entry, "cwd"), ...pick(entry, "env") } as EffectiveSetup;
+  return {
+    run: entry.run as string | string[],
+    timeout_s: durationSeconds(timeout),
+    ...pick(entry, "cwd"),
+    ...pick(entry, "env"),
+  } as EffectiveSetup;
 }
 
 function pick(entry: Entry, key: string): Entry {

@@ -85,7 +85,9 @@ function resolvePolicy(repoFile: PolicySource | undefined, options: LoadOptions)
     .filter((file) => /^[a-z][a-z0-9-]*\.yaml$/.test(file) && file !== "floor.yaml")
     .map((file) => file.slice(0, -".yaml".length));
   const run: Resolution = { dir, known, located: [] };
-  const layers = repoFile ? collect(run, "repo", "repo", repoFile, []) : collect(run, `builtin:${defaultPolicy}`, "preset", preset(run, defaultPolicy), [defaultPolicy]);
+  const layers = repoFile
+    ? collect(run, "repo", "repo", repoFile, [])
+    : collect(run, `builtin:${defaultPolicy}`, "preset", preset(run, defaultPolicy), [defaultPolicy]);
   if (options.overlay) layers.push(...ownLayer(run, options.overlay));
   layers.push(...collect(run, "floor", "floor", preset(run, "floor"), []));
 

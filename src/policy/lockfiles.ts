@@ -22,7 +22,8 @@ export function lockfileSyncProblems(pairs: LockfilePair[], changed: ManifestCha
     const manifests = changed.filter((file) => posix.basename(file.path) === pair.manifest);
     const locks = changed.filter((file) => pair.lockfiles.includes(posix.basename(file.path)));
     for (const manifest of manifests) {
-      if (pair.deps_only && manifest.manifestText && !packageDepsChanged(manifest.manifestText.before, manifest.manifestText.after)) continue;
+      if (pair.deps_only && manifest.manifestText && !packageDepsChanged(manifest.manifestText.before, manifest.manifestText.after))
+        continue;
       const dir = posix.dirname(manifest.path);
       if (!locks.some((lock) => contains(posix.dirname(lock.path), dir))) unlocked.push(manifest.path);
     }

@@ -26,7 +26,10 @@ export function parsePolicyText(fileName: string, input: string | Uint8Array): P
   const text = decoded.text;
   const nul = text.indexOf("\u0000");
   if (nul !== -1) {
-    return { problems: [{ code: "NUL_BYTE", path: [], message: "contains a NUL byte; a policy is a text file" }], position: () => positionIn(text, nul) };
+    return {
+      problems: [{ code: "NUL_BYTE", path: [], message: "contains a NUL byte; a policy is a text file" }],
+      position: () => positionIn(text, nul),
+    };
   }
   const lines = new LineCounter();
   const at = (offset: number) => lines.linePos(offset);
@@ -46,7 +49,10 @@ export function parsePolicyText(fileName: string, input: string | Uint8Array): P
   if (syntax.length) return { problems: syntax.slice(0, maxProblems), position: locate };
   if (!isMap(doc.contents)) {
     const got = doc.contents === null ? "the file is empty" : `got ${isSeq(doc.contents) ? "a list" : "a single value"}`;
-    return { problems: [{ code: "NOT_A_MAPPING", path: [], message: `expected a mapping with "version: 1"; ${got}`, offset: 0 }], position: locate };
+    return {
+      problems: [{ code: "NOT_A_MAPPING", path: [], message: `expected a mapping with "version: 1"; ${got}`, offset: 0 }],
+      position: locate,
+    };
   }
   try {
     return { value: doc.toJS({ maxAliasCount: 0 }) as Record<string, unknown>, problems: [], position: locate };
@@ -60,7 +66,10 @@ function decode(fileName: string, input: string | Uint8Array): { text: string } 
   const bytes = typeof input === "string" ? Buffer.byteLength(input) : input.length;
   if (bytes > maxPolicyBytes) {
     const name = fileName.split("/").at(-1);
-    return { problem: { code: "TOO_LARGE", path: [], message: `${name} is ${formatBytes(bytes)}; the limit is 64KiB` }, at: { line: 1, col: 1 } };
+    return {
+      problem: { code: "TOO_LARGE", path: [], message: `${name} is ${formatBytes(bytes)}; the limit is 64KiB` },
+      at: { line: 1, col: 1 },
+    };
   }
   if (typeof input !== "string") {
     try {
@@ -71,11 +80,17 @@ function decode(fileName: string, input: string | Uint8Array): { text: string } 
     const bad = firstInvalidUtf8(input);
     const before = input.subarray(0, bad);
     const line = before.filter((b) => b === 0x0a).length + 1;
-    return { problem: { code: "BAD_UTF8", path: [], message: "is not valid UTF-8; save the file as UTF-8" }, at: { line, col: bad - before.lastIndexOf(0x0a) } };
+    return {
+      problem: { code: "BAD_UTF8", path: [], message: "is not valid UTF-8; save the file as UTF-8" },
+      at: { line, col: bad - before.lastIndexOf(0x0a) },
+    };
   }
   const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(input);
   if (!lone) return { text: input };
-  return { problem: { code: "BAD_UTF8", path: [], message: "is not valid Unicode text (lone surrogate)" }, at: positionIn(input, lone.index) };
+  return {
+    problem: { code: "BAD_UTF8", path: [], message: "is not valid Unicode text (lone surrogate)" },
+    at: positionIn(input, lone.index),
+  };
 }
 
 function positionIn(text: string, index: number): { line: number; col: number } {
@@ -96,7 +111,16 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-const nodeTypes = new Set(["scalar", "single-quoted-scalar", "double-quoted-scalar", "block-scalar", "alias", "block-map", "block-seq", "flow-collection"]);
+const nodeTypes = new Set([
+  "scalar",
+  "single-quoted-scalar",
+  "double-quoted-scalar",
+  "block-scalar",
+  "alias",
+  "block-map",
+  "block-seq",
+  "flow-collection",
+]);
 const collectionTypes = new Set(["block-map", "block-seq", "flow-collection"]);
 const anchorMessage = "anchors and aliases are not supported; write the value out";
 
@@ -118,8 +142,10 @@ function checkTokenTree(tokens: CST.Token[]): Problem[] {
     let childDepth = depth;
     if ("type" in part) {
       const { type, offset } = part as { type: string; offset: number };
-      if (type === "directive") return [{ code: "DIRECTIVE", path: [], message: "YAML directives (%YAML, %TAG) are not supported", offset }];
-      if (nodeTypes.has(type) && ++nodes > maxNodes) return [{ code: "TOO_MANY_NODES", path: [], message: `has more than ${maxNodes} YAML nodes`, offset }];
+      if (type === "directive")
+        return [{ code: "DIRECTIVE", path: [], message: "YAML directives (%YAML, %TAG) are not supported", offset }];
+      if (nodeTypes.has(type) && ++nodes > maxNodes)
+        return [{ code: "TOO_MANY_NODES", path: [], message: `has more than ${maxNodes} YAML nodes`, offset }];
       if (collectionTypes.has(type)) {
         childDepth = depth + 1;
         if (childDepth > maxDepth) return [{ code: "TOO_DEEP", path: [], message: `is nested deeper than ${maxDepth} levels`, offset }];

@@ -105,7 +105,13 @@ export function fromIssue(issue: z.core.$ZodIssue, base: KeyPath, input: unknown
   }
   if (issue.code === "invalid_key") {
     const inner = issue.issues[0];
-    return [{ ...uncode(inner?.message ?? `"${String(issue.input)}" is not an allowed key`, "INVALID_KEY"), path: path.slice(0, -1), key: String(issue.input) }];
+    return [
+      {
+        ...uncode(inner?.message ?? `"${String(issue.input)}" is not an allowed key`, "INVALID_KEY"),
+        path: path.slice(0, -1),
+        key: String(issue.input),
+      },
+    ];
   }
   if (value === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union" || issue.code === "invalid_value")) {
     const hint = formatPath(path) === "version" ? ': start the file with "version: 1"' : "";

@@ -2,7 +2,22 @@
 // The loader validates rule and check entries one by one (it picks the schema by key or `type`);
 // `policyFileSchema` composes the same pieces for editors. Rule types come from ./rule-types/.
 import { z } from "zod";
-import { duration, env, glob, id, off, pathList, permissionMode, reason, relPath, run, strict, toolRule, verdict, wholeNumber } from "./fields.js";
+import {
+  duration,
+  env,
+  glob,
+  id,
+  off,
+  pathList,
+  permissionMode,
+  reason,
+  relPath,
+  run,
+  strict,
+  toolRule,
+  verdict,
+  wholeNumber,
+} from "./fields.js";
 import { coded } from "./problems.js";
 import { ruleRegistry, ruleTypes, type RuleType } from "./rule-types/index.js";
 
@@ -47,7 +62,12 @@ const workerSchema = strict({
   timeout: duration.optional(),
   max_rounds: wholeNumber(1, 50).optional().describe("Rounds a job may run in all (fix, follow-up, escalation); default 5."),
   fix_rounds: wholeNumber(0, 10).optional().describe("Rounds the runner starts by itself to fix failing checks; default 1."),
-  max_cost_usd: z.number().positive().max(10_000).optional().describe("No further round once the job's rounds cost this much, as the provider reports it."),
+  max_cost_usd: z
+    .number()
+    .positive()
+    .max(10_000)
+    .optional()
+    .describe("No further round once the job's rounds cost this much, as the provider reports it."),
 });
 
 const worktreeFields = {
@@ -66,7 +86,7 @@ const versionSchema = z.literal(1, {
 });
 
 function describeVersion(value: unknown): string {
-  return typeof value === "string" ? `the string "${value}"` : JSON.stringify(value) ?? String(value);
+  return typeof value === "string" ? `the string "${value}"` : (JSON.stringify(value) ?? String(value));
 }
 
 export const presetRefPattern = /^builtin:[a-z][a-z0-9-]{0,62}$/;
@@ -95,7 +115,10 @@ const policyFileSchema = strict({
     .optional()
     .describe("Shipped presets to start from, applied left to right, e.g. builtin:strict."),
   description: description.optional(),
-  rules: z.object(namedRules).catchall(z.union([off, customRule])).optional(),
+  rules: z
+    .object(namedRules)
+    .catchall(z.union([off, customRule]))
+    .optional(),
   checks: z.record(id, z.union([off, checkSchema])).optional(),
   worker: workerSchema.optional(),
   worktree: strict({ ...worktreeFields, setup: z.record(id, z.union([off, setupSchema])).optional() }).optional(),

@@ -79,7 +79,8 @@ export function scanForSecrets(files: ScannedFile[], options: SecretScanOptions)
       const lower = text.toLowerCase();
       for (const detector of options.detectors) {
         if (detector.keywords.length && !detector.keywords.some((k) => lower.includes(k))) continue;
-        if (hasUnallowedMatch(detector.pattern, text, options.allowPatterns)) findings.push({ detector: detector.id, path: file.path, line });
+        if (hasUnallowedMatch(detector.pattern, text, options.allowPatterns))
+          findings.push({ detector: detector.id, path: file.path, line });
       }
     }
   }

@@ -72,7 +72,12 @@ function entries(value: unknown, path: KeyPath, limit: number, problems: Problem
   if (all.length > limit) problems.push({ code: "OUT_OF_RANGE", path, message: `has ${all.length} entries; the limit is ${limit}` });
   return all.filter(([id]) => {
     if (idPattern.test(id)) return true;
-    problems.push({ code: "BAD_ID", path, key: id, message: `"${id}" is not a valid id: use lower-case letters, digits and "-", starting with a letter` });
+    problems.push({
+      code: "BAD_ID",
+      path,
+      key: id,
+      message: `"${id}" is not a valid id: use lower-case letters, digits and "-", starting with a letter`,
+    });
     return false;
   });
 }
@@ -114,27 +119,49 @@ function ruleType(id: string, raw: Entry, inherited: Inherited, problems: Proble
   const below = inherited.rules.get(id);
   if (explicit !== undefined && !(ruleTypes as readonly unknown[]).includes(explicit)) {
     const shown = typeof explicit === "string" ? `"${explicit}"${didYouMean(explicit, ruleTypes)}` : describeValue(explicit);
-    problems.push({ code: "UNKNOWN_TYPE", path: [...path, "type"], message: `unknown rule type ${shown}; if it is newer than this server, upgrade code-worker` });
+    problems.push({
+      code: "UNKNOWN_TYPE",
+      path: [...path, "type"],
+      message: `unknown rule type ${shown}; if it is newer than this server, upgrade code-worker`,
+    });
     return undefined;
   }
   const named = (ruleTypes as readonly string[]).includes(id) ? (id as RuleType) : undefined;
   if (named && explicit !== undefined && explicit !== named) {
-    problems.push({ code: "INVALID_VALUE", path: [...path, "type"], message: `a rule with id "${id}" has that type; give a "${String(explicit)}" rule another id` });
+    problems.push({
+      code: "INVALID_VALUE",
+      path: [...path, "type"],
+      message: `a rule with id "${id}" has that type; give a "${String(explicit)}" rule another id`,
+    });
     return undefined;
   }
   const type = (explicit as RuleType | undefined) ?? named ?? below?.type;
   if (!type) {
-    problems.push({ code: "TYPE_REQUIRED", path, message: `"type" is required when the id is not a rule type${didYouMean(id, ruleTypes)}` });
+    problems.push({
+      code: "TYPE_REQUIRED",
+      path,
+      message: `"type" is required when the id is not a rule type${didYouMean(id, ruleTypes)}`,
+    });
     return undefined;
   }
   if (below && below.type !== type) {
-    problems.push({ code: "TYPE_CHANGED", path: [...path, "type"], message: `is "${below.type}" in ${below.from}; a rule keeps its type across layers, so give this one another id` });
+    problems.push({
+      code: "TYPE_CHANGED",
+      path: [...path, "type"],
+      message: `is "${below.type}" in ${below.from}; a rule keeps its type across layers, so give this one another id`,
+    });
     return undefined;
   }
   return type;
 }
 
-function validateCommand(path: KeyPath, raw: unknown, schema: typeof checkSchema | typeof setupSchema, inherited: boolean, problems: Problem[]) {
+function validateCommand(
+  path: KeyPath,
+  raw: unknown,
+  schema: typeof checkSchema | typeof setupSchema,
+  inherited: boolean,
+  problems: Problem[],
+) {
   if (raw === "off") return "off" as const;
   if (!isEntry(raw)) {
     problems.push({ code: "INVALID_TYPE", path, message: `must be a mapping with "run", or "off", got ${describeValue(raw)}` });
@@ -147,7 +174,11 @@ function validateCommand(path: KeyPath, raw: unknown, schema: typeof checkSchema
   }
   const timeout = parsed.data.timeout;
   if (timeout !== undefined && durationSeconds(timeout) > hostCommandCapS) {
-    problems.push({ code: "BAD_DURATION", path: [...path, "timeout"], message: `${JSON.stringify(timeout)} is over the host's cap of 60m` });
+    problems.push({
+      code: "BAD_DURATION",
+      path: [...path, "timeout"],
+      message: `${JSON.stringify(timeout)} is over the host's cap of 60m`,
+    });
     return undefined;
   }
   return parsed.data as Entry;
@@ -179,8 +210,14 @@ function extendsProblem(ref: unknown, known: readonly string[], earlier: string[
   const names = known.map((k) => `builtin:${k}`).join(", ");
   if (presetRefPattern.test(ref) && known.includes(name)) return earlier.includes(name) ? `"${ref}" is listed twice` : undefined;
   if (ref === "builtin:floor") return "the floor always applies and cannot be extended";
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.includes("/")) return `takes builtin presets only (${names}); URLs and paths are not supported`;
-  const bare = known.includes(ref) ? ` (did you mean "builtin:${ref}"?)` : didYouMean(ref, known.map((k) => `builtin:${k}`));
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.includes("/"))
+    return `takes builtin presets only (${names}); URLs and paths are not supported`;
+  const bare = known.includes(ref)
+    ? ` (did you mean "builtin:${ref}"?)`
+    : didYouMean(
+        ref,
+        known.map((k) => `builtin:${k}`),
+      );
   return `unknown preset "${ref}"${bare}; known: ${names}`;
 }
 

@@ -3,9 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type ScriptBlock =
-  | { type: "text"; text: string }
-  | { type: "tool_use"; name: string; input: Record<string, unknown> };
+export type ScriptBlock = { type: "text"; text: string } | { type: "tool_use"; name: string; input: Record<string, unknown> };
 
 /** One answer to one POST /v1/messages, in order. A turn either streams content or injects a fault. */
 export interface ScriptTurn {
@@ -121,7 +119,8 @@ export async function startScriptedProvider(options: ProviderOptions): Promise<S
     if (inRound) record.round = inRound.round.when;
     else cursors.set(session, index + 1);
     record.turn = index;
-    const turn = (inRound ? inRound.round.turns[index] ?? inRound.round.fallback : script.turns[index]) ?? script.fallback ?? { status: 500 };
+    const turn = (inRound ? (inRound.round.turns[index] ?? inRound.round.fallback) : script.turns[index]) ??
+      script.fallback ?? { status: 500 };
     await answer(res, turn, body.model ?? "scripted", body.stream === true, serial++);
   }
 
@@ -165,7 +164,7 @@ export function roundTurn(rounds: ScriptRound[], messages: Message[]): { round: 
 /** What the user said: its text blocks; tool results are the tools' words, not the user's. */
 function userText(message: Message): string {
   if (typeof message.content === "string") return message.content;
-  return (message.content ?? []).map((block) => (block.type === "text" ? block.text ?? "" : "")).join("\n");
+  return (message.content ?? []).map((block) => (block.type === "text" ? (block.text ?? "") : "")).join("\n");
 }
 
 function lastNamed(rounds: ScriptRound[], text: string): ScriptRound | undefined {
@@ -207,13 +206,7 @@ const errorTypes: Record<number, string> = {
   529: "overloaded_error",
 };
 
-async function answer(
-  res: ServerResponse,
-  turn: ScriptTurn,
-  model: string,
-  stream: boolean,
-  serial: number,
-): Promise<void> {
+async function answer(res: ServerResponse, turn: ScriptTurn, model: string, stream: boolean, serial: number): Promise<void> {
   if (turn.hang) return; // the socket stays open until the client or close() ends it
   if (turn.status !== undefined) {
     sendError(res, turn.status, errorTypes[turn.status] ?? "api_error", `scripted ${turn.status}`, turn.headers);
@@ -240,7 +233,7 @@ async function answer(
     message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
   });
   if (turn.trickleMs) {
-    const pinging = setInterval(() => res.write("event: ping\ndata: {\"type\":\"ping\"}\n\n"), turn.trickleMs);
+    const pinging = setInterval(() => res.write('event: ping\ndata: {"type":"ping"}\n\n'), turn.trickleMs);
     res.on("close", () => clearInterval(pinging));
     return;
   }

@@ -55,7 +55,16 @@ export interface Relay {
 const forwardedPaths = new Set(["/v1/messages", "/v1/messages/count_tokens"]);
 
 /** Headers that describe one hop: each side of the relay writes its own. */
-const hopByHop = new Set(["connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 /** Never forwarded upstream: the hop's own, and the credentials the relay replaces. */
 const dropped = new Set([...hopByHop, "host", "x-api-key", "authorization", "content-length"]);
 
@@ -63,7 +72,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const token = `cw-job-${randomBytes(24).toString("base64url")}`;
   const upstream = new URL(options.upstream);
   const tally = new UsageTally();
-  const state = { requests: 0, refused: 0, lastByteAt: undefined as number | undefined, lastError: undefined as RelayActivity["lastError"] };
+  const state = {
+    requests: 0,
+    refused: 0,
+    lastByteAt: undefined as number | undefined,
+    lastError: undefined as RelayActivity["lastError"],
+  };
   const open = new Map<number, OpenRequest>();
   const sockets = new Set<Socket>();
 
@@ -72,7 +86,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     if (!presented || !sameSecret(presented.value, token)) {
       state.refused += 1;
       res.writeHead(401, { "content-type": "application/json" });
-      res.end(JSON.stringify({ type: "error", error: { type: "authentication_error", message: "code-worker relay: this token is not valid" } }));
+      res.end(
+        JSON.stringify({ type: "error", error: { type: "authentication_error", message: "code-worker relay: this token is not valid" } }),
+      );
       return;
     }
     const path = (req.url ?? "/").split("?")[0];
@@ -83,7 +99,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     if (req.method !== "POST" || !forwardedPaths.has(path ?? "")) {
       state.refused += 1;
       res.writeHead(403, { "content-type": "application/json" });
-      res.end(JSON.stringify({ type: "error", error: { type: "permission_error", message: "code-worker relay: only POST /v1/messages is forwarded" } }));
+      res.end(
+        JSON.stringify({
+          type: "error",
+          error: { type: "permission_error", message: "code-worker relay: only POST /v1/messages is forwarded" },
+        }),
+      );
       return;
     }
     forward(req, res, presented.scheme);
@@ -120,7 +141,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     outbound.on("error", (error) => {
       if (!res.headersSent) {
         res.writeHead(502, { "content-type": "application/json" });
-        res.end(JSON.stringify({ type: "error", error: { type: "api_error", message: `code-worker relay: cannot reach the provider (${error.message})` } }));
+        res.end(
+          JSON.stringify({
+            type: "error",
+            error: { type: "api_error", message: `code-worker relay: cannot reach the provider (${error.message})` },
+          }),
+        );
       } else res.destroy();
     });
     res.on("close", () => outbound.destroy());
@@ -141,7 +167,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   return {
     token,
     ...(address && typeof address === "object" ? { url: `http://127.0.0.1:${address.port}` } : {}),
-    activity: () => ({ ...state, open: open.size, ...(open.size ? { request: { ...open.values().next().value! } } : {}), ...tally.usage() }),
+    activity: () => ({
+      ...state,
+      open: open.size,
+      ...(open.size ? { request: { ...open.values().next().value! } } : {}),
+      ...tally.usage(),
+    }),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -173,7 +204,12 @@ function sameSecret(presented: string, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function forwardedHeaders(incoming: IncomingHttpHeaders, upstream: URL, scheme: "x-api-key" | "bearer", apiKey: string): Record<string, string | string[]> {
+function forwardedHeaders(
+  incoming: IncomingHttpHeaders,
+  upstream: URL,
+  scheme: "x-api-key" | "bearer",
+  apiKey: string,
+): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value !== undefined && !dropped.has(name)) headers[name] = value;

@@ -41,9 +41,15 @@ export function stoppedEnding(cause: StopCause, facts: EndFacts): Ending {
   const stall = `${facts.stallS}s (CODE_WORKER_STALL_S)`;
   switch (cause.kind) {
     case "timeout":
-      return { state: "timed_out", error: `the worker ran past its ${facts.timeoutS}s limit (timeout_s, CODE_WORKER_JOB_TIMEOUT_S)${kept(facts)}` };
+      return {
+        state: "timed_out",
+        error: `the worker ran past its ${facts.timeoutS}s limit (timeout_s, CODE_WORKER_JOB_TIMEOUT_S)${kept(facts)}`,
+      };
     case "rate_limited":
-      return { state: "failed", error: `the provider is rate limiting (429) and asks to wait ${cause.retryAfterS}s, longer than ${stall}; start the job again later${kept(facts)}` };
+      return {
+        state: "failed",
+        error: `the provider is rate limiting (429) and asks to wait ${cause.retryAfterS}s, longer than ${stall}; start the job again later${kept(facts)}`,
+      };
     case "stall":
       return { state: "failed", error: `${silence(cause.how)} ${stall}${kept(facts)}` };
     case "cancel":
@@ -53,7 +59,10 @@ export function stoppedEnding(cause: StopCause, facts: EndFacts): Ending {
         cancel: { reason: cause.reason, ...(cause.note !== undefined ? { note: cause.note } : {}), at: now() },
       };
     case "orphaned":
-      return { state: "failed", error: `the job's record at ${facts.recordDir} could no longer be written (the repository was moved or deleted); the runner stopped` };
+      return {
+        state: "failed",
+        error: `the job's record at ${facts.recordDir} could no longer be written (the repository was moved or deleted); the runner stopped`,
+      };
   }
 }
 

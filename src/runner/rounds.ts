@@ -60,10 +60,12 @@ export function fixPrompt(failing: readonly { name: string; exit_code?: number; 
     return `Check ${check.name} failed (${how}). The end of its log:\n${tailOf(check.tail)}`;
   });
   const more = failing.length > shownChecks ? `\n(${failing.length - shownChecks} more failing checks not shown.)` : "";
-  return [
-    "The checks failed on your change. Fix the code so they pass; do not weaken, skip or delete the checks or their tests.",
-    ...parts,
-  ].join("\n\n") + more;
+  return (
+    [
+      "The checks failed on your change. Fix the code so they pass; do not weaken, skip or delete the checks or their tests.",
+      ...parts,
+    ].join("\n\n") + more
+  );
 }
 
 /** A round whose session could not be resumed starts afresh with what the earlier ones left. */
@@ -82,5 +84,9 @@ export function freshPrompt(context: { task: string; lastSummary?: string; diff:
 function tailOf(log: string): string {
   const bytes = Buffer.from(log, "utf8");
   if (bytes.length <= tailBytes) return log.trimEnd() || "(empty)";
-  return `…${bytes.subarray(bytes.length - tailBytes).toString("utf8").replace(/^\uFFFD+/, "").trimEnd()}`;
+  return `…${bytes
+    .subarray(bytes.length - tailBytes)
+    .toString("utf8")
+    .replace(/^\uFFFD+/, "")
+    .trimEnd()}`;
 }

@@ -50,12 +50,18 @@ export async function runJob({ store, id, keySource, stopper }: RunnerInput): Pr
     ending = crashEnding(error);
   } finally {
     // Whoever reads the terminal state finds the job's leftovers settled.
-    for (const cleanup of cleanups) await cleanup().catch((failure: unknown) => console.error(`cleaning up after the job failed: ${run.redact(String(failure))}`));
+    for (const cleanup of cleanups)
+      await cleanup().catch((failure: unknown) => console.error(`cleaning up after the job failed: ${run.redact(String(failure))}`));
   }
   await run.end({ ...ending, ...(ending.error ? { error: run.redact(ending.error) } : {}) });
 }
 
-async function pipeline(run: JobRun, keySource: KeySource | UserError, stopper: Stopper, defer: (cleanup: () => Promise<void>) => void): Promise<Ending> {
+async function pipeline(
+  run: JobRun,
+  keySource: KeySource | UserError,
+  stopper: Stopper,
+  defer: (cleanup: () => Promise<void>) => void,
+): Promise<Ending> {
   const { store } = run;
   const clock = phaseClock(run.record.created_at);
   if (keySource instanceof UserError) throw keySource;
@@ -64,7 +70,14 @@ async function pipeline(run: JobRun, keySource: KeySource | UserError, stopper: 
   run.redact = redactor(apiKey);
   const ended = () => stoppedEnding(stopper.cause()!, endFacts(store, run.record));
 
-  const release = await clock.time("queue", () => acquireSlot(new HomeLayout(run.record.settings.home), run.record.settings.max_jobs, { id: run.id, createdAt: run.record.created_at }, () => stopper.cause() !== undefined));
+  const release = await clock.time("queue", () =>
+    acquireSlot(
+      new HomeLayout(run.record.settings.home),
+      run.record.settings.max_jobs,
+      { id: run.id, createdAt: run.record.created_at },
+      () => stopper.cause() !== undefined,
+    ),
+  );
   if (!release) return stoppedQueuedEnding(stopper.cause(), endFacts(store, run.record));
   defer(release);
 
@@ -73,7 +86,19 @@ async function pipeline(run: JobRun, keySource: KeySource | UserError, stopper: 
   await checkSandbox(run.record);
   const { policy, worktreeInclude, facts: policyFacts } = await clock.time("policy", () => settlePolicy(run.record));
   await run.update(policyFacts);
-  const prepared = await prepare({ store, job: run.record, policy, worktreeInclude, bin, keySource, scanner, redact: run.redact, signal: stopper.signal, defer, time: clock.time });
+  const prepared = await prepare({
+    store,
+    job: run.record,
+    policy,
+    worktreeInclude,
+    bin,
+    keySource,
+    scanner,
+    redact: run.redact,
+    signal: stopper.signal,
+    defer,
+    time: clock.time,
+  });
   await run.update({ placed: prepared.placed, worktree_git_dir: prepared.place.gitDir });
   if (stopper.cause()) return ended();
 
@@ -85,8 +110,18 @@ async function pipeline(run: JobRun, keySource: KeySource | UserError, stopper: 
     const result = await runRound(round, next);
     if ("state" in result) return result;
     head = result.head;
-    const after = nextRound({ rounds: run.record.rounds ?? [], limits: run.record.limits!, checks: result.checks, fired: result.fired, canEscalate: run.record.escalation !== undefined });
-    const tier: { model: string; label: string } | undefined = after && (after.tier === "think" && run.record.escalation ? { model: run.record.escalation.model, label: run.record.escalation.label } : { model: next.model, label: next.label });
+    const after = nextRound({
+      rounds: run.record.rounds ?? [],
+      limits: run.record.limits!,
+      checks: result.checks,
+      fired: result.fired,
+      canEscalate: run.record.escalation !== undefined,
+    });
+    const tier: { model: string; label: string } | undefined =
+      after &&
+      (after.tier === "think" && run.record.escalation
+        ? { model: run.record.escalation.model, label: run.record.escalation.label }
+        : { model: next.model, label: next.label });
     next = after && tier ? await repairRound({ ...plan, job: run.record }, after.kind, after.tier, tier.model, tier.label) : undefined;
   }
   const merge = await clock.time("merge", () => mergeFacts(run.record, head));
@@ -118,7 +153,14 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
   const { store } = run;
   const ended = () => stoppedEnding(stopper.cause()!, endFacts(store, run.record));
   const earlier = (run.record.rounds ?? []).filter((round) => round.n < plan.n);
-  let facts: RoundFacts = { n: plan.n, kind: plan.kind, tier: plan.tier, model_label: plan.label, session: plan.session, started_at: now() };
+  let facts: RoundFacts = {
+    n: plan.n,
+    kind: plan.kind,
+    tier: plan.tier,
+    model_label: plan.label,
+    session: plan.session,
+    started_at: now(),
+  };
   // This round's facts as they settle, after the earlier rounds'.
   const settle = (more: Partial<RoundFacts>) => {
     facts = { ...facts, ...more };
@@ -129,38 +171,89 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
 
   const report = (worker: Worked["worker"], urgent: boolean) => void run.progress({ worker }, urgent);
   const roundSpec = { n: plan.n, model: plan.model, prompt: plan.prompt, ...(plan.resume ? { resume: plan.resume } : {}) };
-  const worked = await clock.time("worker", () => work({ store, job: run.record, policy, prepared, apiKey: ctx.apiKey, round: roundSpec, stopper, redact: run.redact, report }).catch((error: unknown) => crashed(run.record, error)));
+  const worked = await clock.time("worker", () =>
+    work({ store, job: run.record, policy, prepared, apiKey: ctx.apiKey, round: roundSpec, stopper, redact: run.redact, report }).catch(
+      (error: unknown) => crashed(run.record, error),
+    ),
+  );
   const partial = stopper.cause()?.kind ?? (worked.outcome.ok ? undefined : "failed");
-  const committed = await clock.time("commit", () => commitWork({ job: run.record, policy, prepared, scanner, summary: worked.outcome.summary, partial }));
-  const spent = { head_commit: committed.head_commit, turns: worked.worker.turns, ...(worked.worker.cost_usd === undefined ? {} : { cost_usd: worked.worker.cost_usd }), ...(worked.worker.usage ? { usage: worked.worker.usage } : {}) };
+  const committed = await clock.time("commit", () =>
+    commitWork({ job: run.record, policy, prepared, scanner, summary: worked.outcome.summary, partial }),
+  );
+  const spent = {
+    head_commit: committed.head_commit,
+    turns: worked.worker.turns,
+    ...(worked.worker.cost_usd === undefined ? {} : { cost_usd: worked.worker.cost_usd }),
+    ...(worked.worker.usage ? { usage: worked.worker.usage } : {}),
+  };
   await run.update({ worker: worked.worker, ...committed, ...settle(spent), timings: clock.timings() });
   const stoppedOrFailed = (ending: Ending) => run.update(settle({ ended: ending.state, ended_at: now() })).then(() => ending);
   if (stopper.cause()) return stoppedOrFailed(ended());
-  if (!worked.outcome.ok) return stoppedOrFailed(workerFailedEnding(worked.outcome.failure!, { ...endFacts(store, run.record), keyVariable: keyVariable(ctx.keySource), baseUrl: run.record.settings.base_url, maxTurns: policy.worker.max_turns ?? defaultMaxTurns, provider: worked.worker.provider }));
+  if (!worked.outcome.ok)
+    return stoppedOrFailed(
+      workerFailedEnding(worked.outcome.failure!, {
+        ...endFacts(store, run.record),
+        keyVariable: keyVariable(ctx.keySource),
+        baseUrl: run.record.settings.base_url,
+        maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
+        provider: worked.worker.provider,
+      }),
+    );
 
   await run.moveTo("checking");
   const withheld = committed.withheld ?? [];
-  const files = [...(await changeInventory(run.record.repo.root, run.record.base.commit, committed.head_commit)), ...withheldFacts(withheld)];
+  const files = [
+    ...(await changeInventory(run.record.repo.root, run.record.base.commit, committed.head_commit)),
+    ...withheldFacts(withheld),
+  ];
   const onCheck = (name: string) => void run.progress({ worker: { ...run.record.worker!, last_activity: `check ${name}` } }, true);
-  const checks = await clock.time("checks", () => runChecks(policy, files, { ...prepared.commands, logDir: store.checksDir(run.id, plan.n), onCheck }));
+  const checks = await clock.time("checks", () =>
+    runChecks(policy, files, { ...prepared.commands, logDir: store.checksDir(run.id, plan.n), onCheck }),
+  );
   const counts = checkCounts(checks);
-  await run.update({ checks: { ...counts, results: checks }, ...settle({ checks: { passed: counts.passed, failed: counts.failed, failed_names: counts.failed_names } }) });
+  await run.update({
+    checks: { ...counts, results: checks },
+    ...settle({ checks: { passed: counts.passed, failed: counts.failed, failed_names: counts.failed_names } }),
+  });
   if (stopper.cause()) return stoppedOrFailed(ended());
 
   await run.moveTo("reviewing");
-  const reviewed = await clock.time("verdict", () => review({ job: run.record, policy, prepared, head: committed.head_commit, files, checks, withheld, report: worked.outcome.report, reportProblem: worked.outcome.reportProblem }));
+  const reviewed = await clock.time("verdict", () =>
+    review({
+      job: run.record,
+      policy,
+      prepared,
+      head: committed.head_commit,
+      files,
+      checks,
+      withheld,
+      report: worked.outcome.report,
+      reportProblem: worked.outcome.reportProblem,
+    }),
+  );
   await run.update({ ...reviewed, ...settle({ head_commit: reviewed.head_commit, verdict: reviewed.verdict.verdict, ended_at: now() }) });
   return { head: reviewed.head_commit, checks, fired: reviewed.verdict.fired };
 }
 
 /** A worker step that threw (the relay or the binary would not start): a failed outcome, so its work is still committed. */
 function crashed(job: Readonly<JobRecord>, error: unknown): Worked {
-  const outcome: WorkerOutcome = { ok: false, failure: { kind: "other", message: crashEnding(error).error! }, turns: job.worker?.turns ?? 0, usage: job.worker?.usage ?? { input_tokens: 0, output_tokens: 0 } };
+  const outcome: WorkerOutcome = {
+    ok: false,
+    failure: { kind: "other", message: crashEnding(error).error! },
+    turns: job.worker?.turns ?? 0,
+    usage: job.worker?.usage ?? { input_tokens: 0, output_tokens: 0 },
+  };
   return { outcome, worker: job.worker ?? { turns: 0 } };
 }
 
 function endFacts(store: JobStore, job: Readonly<JobRecord>): EndFacts {
-  return { branch: job.branch, keptWork: (job.changes?.files ?? 0) > 0, timeoutS: job.settings.timeout_s, stallS: job.settings.stall_s, recordDir: store.dir(job.id) };
+  return {
+    branch: job.branch,
+    keptWork: (job.changes?.files ?? 0) > 0,
+    timeoutS: job.settings.timeout_s,
+    stallS: job.settings.stall_s,
+    recordDir: store.dir(job.id),
+  };
 }
 
 type PhaseClock = ReturnType<typeof phaseClock>;

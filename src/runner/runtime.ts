@@ -37,7 +37,13 @@ export async function createRuntime(home: HomeLayout, id: string, asRoot = proce
   const dir = home.runDir(id);
   await mkdir(dir, { mode: 0o700 });
   const runtime = runtimeAt(dir, asRoot);
-  for (const path of [dirname(runtime.worker.home), ...Object.values(runtime.worker), dirname(runtime.commands.home), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
+  for (const path of [
+    dirname(runtime.worker.home),
+    ...Object.values(runtime.worker),
+    dirname(runtime.commands.home),
+    ...Object.values(runtime.commands),
+    dirname(runtime.relaySocket),
+  ]) {
     await mkdir(path, { mode: 0o700 });
   }
   if (runtime.uid !== undefined) {
@@ -54,9 +60,15 @@ export async function reopenRuntime(home: HomeLayout, id: string, asRoot = proce
   const runtime = runtimeAt(home.runDir(id), asRoot);
   for (const path of [runtime.dir, ...Object.values(runtime.worker), ...Object.values(runtime.commands), dirname(runtime.relaySocket)]) {
     const found = await lstat(path).catch(() => undefined);
-    if (!found?.isDirectory()) throw new UserError("not_found", `job ${id}'s runtime dir ${path} is gone; the job cannot go on, start a new one`, { job_id: id, path });
+    if (!found?.isDirectory())
+      throw new UserError("not_found", `job ${id}'s runtime dir ${path} is gone; the job cannot go on, start a new one`, {
+        job_id: id,
+        path,
+      });
   }
-  if (runtime.uid !== undefined) for (const path of [...Object.values(runtime.worker), ...Object.values(runtime.commands)]) await chownTree(path, runtime.uid, runtime.uid);
+  if (runtime.uid !== undefined)
+    for (const path of [...Object.values(runtime.worker), ...Object.values(runtime.commands)])
+      await chownTree(path, runtime.uid, runtime.uid);
   return runtime;
 }
 
@@ -66,7 +78,12 @@ export async function reopenRuntime(home: HomeLayout, id: string, asRoot = proce
  * the worktree's .git pointer read-only, the worker binary's directory; CODE_WORKER_HOME and the
  * key file hidden wherever they would otherwise show.
  */
-export function jobConfinement(job: Readonly<JobRecord>, runtime: Runtime, extraReadable: string[], keyFile: string | undefined): Omit<Confinement, "cwd" | "network" | "writable" | "tmp"> {
+export function jobConfinement(
+  job: Readonly<JobRecord>,
+  runtime: Runtime,
+  extraReadable: string[],
+  keyFile: string | undefined,
+): Omit<Confinement, "cwd" | "network" | "writable" | "tmp"> {
   const worktrees = join(job.repo.common_dir, "worktrees");
   return {
     readable: [job.repo.common_dir, join(worktrees, job.id), join(job.worktree, ".git"), ...extraReadable],

@@ -14,7 +14,13 @@ export interface WatchLimits {
 }
 
 /** Samples once a second until cleared; `lastEventAt` is the worker's latest stream event, in ms. */
-export function watch(limits: WatchLimits, worker: RunningWorker, relay: Relay, lastEventAt: () => number | undefined, stop: (cause: StopCause) => void): NodeJS.Timeout {
+export function watch(
+  limits: WatchLimits,
+  worker: RunningWorker,
+  relay: Relay,
+  lastEventAt: () => number | undefined,
+  stop: (cause: StopCause) => void,
+): NodeJS.Timeout {
   const startedAt = Date.now();
   const stallMs = limits.stallS * 1000;
   let samples: { at: number; id: number; bytes: number }[] = [];
@@ -24,10 +30,18 @@ export function watch(limits: WatchLimits, worker: RunningWorker, relay: Relay, 
     const activity = relay.activity();
     const request = activity.request;
     if (request) {
-      if (nowMs - (request.lastByteAt ?? request.startedAt) > stallMs) return stop({ kind: "stall", how: { what: request.bytes ? "mid_answer" : "no_answer" } });
-      samples = [...samples.filter((sample) => sample.id === request.id && nowMs - sample.at <= stallMs), { at: nowMs, id: request.id, bytes: request.bytes }];
+      if (nowMs - (request.lastByteAt ?? request.startedAt) > stallMs)
+        return stop({ kind: "stall", how: { what: request.bytes ? "mid_answer" : "no_answer" } });
+      samples = [
+        ...samples.filter((sample) => sample.id === request.id && nowMs - sample.at <= stallMs),
+        { at: nowMs, id: request.id, bytes: request.bytes },
+      ];
       const windowStart = samples[0]!;
-      if (nowMs - request.startedAt > stallMs && nowMs - windowStart.at >= stallMs - 1500 && request.bytes - windowStart.bytes < trickleBytes) {
+      if (
+        nowMs - request.startedAt > stallMs &&
+        nowMs - windowStart.at >= stallMs - 1500 &&
+        request.bytes - windowStart.bytes < trickleBytes
+      ) {
         return stop({ kind: "stall", how: { what: "trickle", bytes: request.bytes - windowStart.bytes } });
       }
       return;
@@ -35,6 +49,7 @@ export function watch(limits: WatchLimits, worker: RunningWorker, relay: Relay, 
     const wait = activity.lastError?.status === 429 ? activity.lastError.retryAfterS : undefined;
     if (wait !== undefined && wait * 1000 > stallMs) return stop({ kind: "rate_limited", retryAfterS: wait });
     const lastEvent = lastEventAt() ?? startedAt;
-    if (nowMs - Math.max(lastEvent, activity.lastByteAt ?? 0) > stallMs && worker.progress.toolsRunning === 0) stop({ kind: "stall", how: { what: "idle" } });
+    if (nowMs - Math.max(lastEvent, activity.lastByteAt ?? 0) > stallMs && worker.progress.toolsRunning === 0)
+      stop({ kind: "stall", how: { what: "idle" } });
   }, 1000);
 }

@@ -15,7 +15,12 @@ import type { SecretScanner } from "../secret/redact.js";
 import type { Withheld } from "../facts/change.js";
 
 /** The worker's pending files to keep out of the commit; `placed` (what setup put there) is not the worker's. */
-export async function filesToWithhold(place: WorktreePlace, policy: EffectivePolicy, scanner: SecretScanner, placed: string[] = []): Promise<Withheld[]> {
+export async function filesToWithhold(
+  place: WorktreePlace,
+  policy: EffectivePolicy,
+  scanner: SecretScanner,
+  placed: string[] = [],
+): Promise<Withheld[]> {
   const limit = sizeLimit(policy);
   const withheld: Withheld[] = [];
   const kept: { path: string; bytes: number }[] = [];
@@ -82,8 +87,27 @@ export const secretRule = "floor-provider-key";
 export const totalRule = "floor-change-size";
 
 /** A verdict with what was withheld for the key or the total size in it: always reject, those reasons first. */
-export function withWithheldJudged(verdict: PolicyVerdict, fired: FiredRule[], withheld: Withheld[]): { verdict: PolicyVerdict; fired: FiredRule[] } {
-  const added = [withheldRule(withheld, "secret", secretRule, "the provider key (or an encoding of it) was found in", "; not committed, and the diff is not served"), withheldRule(withheld, "total", totalRule, `the change's files add up to more than ${totalBytesMax / 1024 / 1024}MiB; not committed:`, "")].filter((rule) => rule !== undefined);
+export function withWithheldJudged(
+  verdict: PolicyVerdict,
+  fired: FiredRule[],
+  withheld: Withheld[],
+): { verdict: PolicyVerdict; fired: FiredRule[] } {
+  const added = [
+    withheldRule(
+      withheld,
+      "secret",
+      secretRule,
+      "the provider key (or an encoding of it) was found in",
+      "; not committed, and the diff is not served",
+    ),
+    withheldRule(
+      withheld,
+      "total",
+      totalRule,
+      `the change's files add up to more than ${totalBytesMax / 1024 / 1024}MiB; not committed:`,
+      "",
+    ),
+  ].filter((rule) => rule !== undefined);
   if (!added.length) return { verdict, fired };
   const reasons = [...added.map((rule) => rule.reason), ...verdict.reasons].slice(0, 5);
   const more = (verdict.more ?? 0) + Math.max(0, verdict.reasons.length + added.length - 5);
@@ -94,5 +118,11 @@ function withheldRule(withheld: Withheld[], why: Withheld["why"], rule: string, 
   const paths = withheld.filter((file) => file.why === why).map((file) => file.path);
   if (!paths.length) return undefined;
   const shown = paths.slice(0, 3).join(", ") + (paths.length > 3 ? ` +${paths.length - 3} more` : "");
-  return { rule, type: why === "secret" ? "secrets" : "max-file-size", verdict: "reject", reason: `${rule}: ${text} ${shown}${tail}`, paths };
+  return {
+    rule,
+    type: why === "secret" ? "secrets" : "max-file-size",
+    verdict: "reject",
+    reason: `${rule}: ${text} ${shown}${tail}`,
+    paths,
+  };
 }

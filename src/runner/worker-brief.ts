@@ -20,7 +20,9 @@ export const denyRules = ["Bash(git push:*)", "Bash(git remote:*)", "Bash(git co
 
 /** The system prompt's addition: where the worker is, what it may do, and how its work is judged. */
 export function instructions(job: Readonly<JobRecord>, checks: Record<string, { run: string | string[] }>): string {
-  const names = Object.entries(checks).map(([name, check]) => `${name} (${typeof check.run === "string" ? check.run : check.run.join(" ")})`);
+  const names = Object.entries(checks).map(
+    ([name, check]) => `${name} (${typeof check.run === "string" ? check.run : check.run.join(" ")})`,
+  );
   return [
     `You are a code-worker job in a git worktree (branch ${job.branch}).`,
     "Make the change the task asks for, in files under the current directory only.",

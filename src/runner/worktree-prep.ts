@@ -31,7 +31,10 @@ export interface PrepSummary {
 
 export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
   const { job, policy } = ctx;
-  const includeLines = (ctx.worktreeInclude ?? "").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
+  const includeLines = (ctx.worktreeInclude ?? "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
   const copied = await copyIgnored(job.repo.root, job.worktree, [...includeLines, ...policy.worktree.copy]);
   const linked = await linkIgnored(job.repo.root, job.worktree, policy.worktree.link);
   await ctx.handOver();
@@ -41,7 +44,12 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
     const outcome = await runPolicyCommand(name, step, { ...ctx.place, network: true });
     if (ctx.place.signal.aborted) break;
     if (outcome.outcome !== "pass") {
-      const how = outcome.outcome === "timeout" ? `ran past its ${step.timeout_s}s limit` : outcome.outcome === "error" ? "could not start" : `exited ${outcome.exit_code}`;
+      const how =
+        outcome.outcome === "timeout"
+          ? `ran past its ${step.timeout_s}s limit`
+          : outcome.outcome === "error"
+            ? "could not start"
+            : `exited ${outcome.exit_code}`;
       throw new UserError("prerequisite", `worktree setup "${name}" (${display(step.run)}) ${how}: ${outcome.tail}`, { step: name });
     }
   }
@@ -70,8 +78,14 @@ async function copyIgnored(root: string, worktree: string, patterns: string[]): 
 async function linkIgnored(root: string, worktree: string, paths: string[]): Promise<string[]> {
   for (const path of paths) {
     const ignored = await gitRun(root, ["check-ignore", "-q", "--no-index", path]);
-    if (ignored.exitCode !== 0) throw new UserError("configuration", `worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`, { path });
-    if (!(await lstat(join(root, path)).catch(() => undefined))) throw new UserError("configuration", `worktree.link "${path}" does not exist in ${root}`, { path });
+    if (ignored.exitCode !== 0)
+      throw new UserError(
+        "configuration",
+        `worktree.link "${path}" is not ignored by git in the repository; only ignored paths can be linked, or the link would be committed`,
+        { path },
+      );
+    if (!(await lstat(join(root, path)).catch(() => undefined)))
+      throw new UserError("configuration", `worktree.link "${path}" does not exist in ${root}`, { path });
     await assertNoLinkOnTheWay(worktree, path, "worktree.link");
     await mkdir(dirname(join(worktree, path)), { recursive: true });
     await symlink(join(root, path), join(worktree, path));
@@ -88,7 +102,11 @@ async function assertNoLinkOnTheWay(worktree: string, path: string, key: string)
   for (let i = 1; i <= names.length; i++) {
     const on = names.slice(0, i).join("/");
     if ((await lstat(join(worktree, on)).catch(() => undefined))?.isSymbolicLink()) {
-      throw new UserError("configuration", `${key} "${path}" goes through the symlink "${on}" of the repository; setup writes only to paths without links`, { path });
+      throw new UserError(
+        "configuration",
+        `${key} "${path}" goes through the symlink "${on}" of the repository; setup writes only to paths without links`,
+        { path },
+      );
     }
   }
 }

@@ -14,7 +14,9 @@ export function taskLabel(task: string, label?: string): string {
   if (label !== undefined) {
     const slug = slugify(label);
     if (!labelPattern.test(slug)) {
-      throw new UserError("invalid_input", `task_label "${label}" has no letters or digits; use a short slug like "orders-import-fix"`, { field: "task_label" });
+      throw new UserError("invalid_input", `task_label "${label}" has no letters or digits; use a short slug like "orders-import-fix"`, {
+        field: "task_label",
+      });
     }
     return slug;
   }
@@ -44,6 +46,7 @@ export function isJobId(value: string): boolean {
 }
 
 export function assertJobId(value: string): string {
-  if (!isJobId(value)) throw new UserError("invalid_input", `"${value}" is not a job id (they look like orders-import-fix-k7m2)`, { field: "job_id" });
+  if (!isJobId(value))
+    throw new UserError("invalid_input", `"${value}" is not a job id (they look like orders-import-fix-k7m2)`, { field: "job_id" });
   return value;
 }

@@ -41,7 +41,12 @@ export class JobIndex {
       throw error;
     }
     // A claim that died between creating the entry and writing it leaves it empty; never read a relative path.
-    if (!isAbsolute(root)) throw new UserError("invalid_state", `job ${id}'s index entry ${this.entry(id)} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`, { job_id: id, path: this.entry(id) });
+    if (!isAbsolute(root))
+      throw new UserError(
+        "invalid_state",
+        `job ${id}'s index entry ${this.entry(id)} is unreadable (no store path in it); delete that file, then list jobs to find the job by its repository`,
+        { job_id: id, path: this.entry(id) },
+      );
     return new JobStore(root);
   }
 

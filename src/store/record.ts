@@ -40,7 +40,9 @@ export const continuableStates = ["done", "failed", "cancelled", "timed_out"] as
  */
 export function assertTransition(id: string, from: JobState, to: JobState): void {
   const allowed = isTerminal(from)
-    ? (to === "applied" && from === "done") || (to === "discarded" && !hostSettled.includes(from)) || (to === "queued" && (continuableStates as readonly string[]).includes(from))
+    ? (to === "applied" && from === "done") ||
+      (to === "discarded" && !hostSettled.includes(from)) ||
+      (to === "queued" && (continuableStates as readonly string[]).includes(from))
     : isTerminal(to) && to !== "done" && !hostSettled.includes(to)
       ? true
       : next[from].includes(to);

@@ -108,8 +108,17 @@ export class JobStore {
   private async missing(id: string): Promise<UserError> {
     const commonDir = dirname(this.root);
     const repo = basename(commonDir) === ".git" ? dirname(commonDir) : commonDir;
-    if (!(await stat(this.root).then((s) => s.isDirectory(), () => false))) {
-      return new UserError("moved", `job ${id}'s repository at ${repo} is gone or has moved; move it back to reach the job, or start the job again where the repository is now`, { job_id: id, repo });
+    if (
+      !(await stat(this.root).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    ) {
+      return new UserError(
+        "moved",
+        `job ${id}'s repository at ${repo} is gone or has moved; move it back to reach the job, or start the job again where the repository is now`,
+        { job_id: id, repo },
+      );
     }
     return new UserError("not_found", `no job "${id}" in ${this.root}`, { job_id: id });
   }
@@ -132,7 +141,13 @@ export class JobStore {
 
 function isRecordOf(value: unknown, id: string): value is JobRecord {
   const record = value as Partial<JobRecord> | null;
-  return typeof record === "object" && record !== null && record.id === id && knownStates.includes(record.status as string) && typeof record.created_at === "string";
+  return (
+    typeof record === "object" &&
+    record !== null &&
+    record.id === id &&
+    knownStates.includes(record.status as string) &&
+    typeof record.created_at === "string"
+  );
 }
 
 export type JobFile = "job.json" | RoundFile | "runner.log" | "cancel.json" | "worker-settings.json";

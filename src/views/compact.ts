@@ -91,8 +91,26 @@ export function compactResult(job: JobRecord, nowMs: number): CompactResult {
     ...(job.settings.sandbox ? {} : { sandbox: "none" as const }),
     ...(job.error ? { error: oneLine(job.error, 300) } : {}),
     ...(job.changes ? { changes: { ...job.changes, top: [...job.changes.top], more: job.changes.more || undefined } } : {}),
-    ...(job.checks ? { checks: { passed: job.checks.passed, failed: job.checks.failed, ...(job.checks.skipped ? { skipped: job.checks.skipped } : {}), failed_names: [...job.checks.failed_names] } } : {}),
-    ...(job.verdict ? { policy: { verdict: job.verdict.verdict, reasons: [...job.verdict.reasons], ...(job.verdict.more ? { more: job.verdict.more } : {}), ...(job.policy_unused ? { unused: `${job.policy_unused} (uncommitted)` } : {}) } } : {}),
+    ...(job.checks
+      ? {
+          checks: {
+            passed: job.checks.passed,
+            failed: job.checks.failed,
+            ...(job.checks.skipped ? { skipped: job.checks.skipped } : {}),
+            failed_names: [...job.checks.failed_names],
+          },
+        }
+      : {}),
+    ...(job.verdict
+      ? {
+          policy: {
+            verdict: job.verdict.verdict,
+            reasons: [...job.verdict.reasons],
+            ...(job.verdict.more ? { more: job.verdict.more } : {}),
+            ...(job.policy_unused ? { unused: `${job.policy_unused} (uncommitted)` } : {}),
+          },
+        }
+      : {}),
     ...mergeView(job),
     ...(job.worker ? { worker: { turns: job.worker.turns, summary: job.worker.summary && oneLine(job.worker.summary, 240) } } : {}),
     ...roundsView(job),
@@ -130,7 +148,9 @@ function mergeView(job: JobRecord): Pick<CompactResult, "merge"> {
   if (job.status === "discarded") return { merge: { status: "discarded", base } };
   if (!job.merge) return {};
   const { status, conflicts, host_head } = job.merge;
-  return { merge: { status, ...(conflicts ? { conflicts: { paths: [...conflicts.paths], count: conflicts.count } } : {}), base, host_head } };
+  return {
+    merge: { status, ...(conflicts ? { conflicts: { paths: [...conflicts.paths], count: conflicts.count } } : {}), base, host_head },
+  };
 }
 
 /** What the host should do: apply an approved change that merges, look at what needs a person, drop the rest. */
@@ -174,7 +194,9 @@ export function fit(view: CompactResult, budget: number): CompactResult {
   }
   shorten(view.error, (t) => (view.error = t));
   // Still over: the one entry each list kept is cut short too, then dropped (its count stays).
-  const lists = [view.changes?.top, view.policy?.reasons, view.checks?.failed_names, view.merge?.conflicts?.paths, view.fixed].filter((list) => list?.length) as string[][];
+  const lists = [view.changes?.top, view.policy?.reasons, view.checks?.failed_names, view.merge?.conflicts?.paths, view.fixed].filter(
+    (list) => list?.length,
+  ) as string[][];
   for (const list of lists) list.forEach((entry, i) => shorten(entry, (t) => (list[i] = t), 24));
   for (const list of lists) {
     if (size() <= budget) break;
@@ -188,7 +210,10 @@ export function listLine(job: ListedJob, nowMs: number): string {
   if (isUnreadable(job)) return oneLine(`${job.id} unreadable job.json (${job.problem})`, listLineBudget);
   const live = liveness(job, nowMs, true);
   const changes = job.changes ? ` ${job.changes.files}f +${job.changes.insertions} -${job.changes.deletions}` : "";
-  const verdict = job.status === "done" && job.verdict ? ` ${job.verdict.verdict}${job.merge && job.merge.status !== "clean" ? ` ${job.merge.status}` : ""}` : "";
+  const verdict =
+    job.status === "done" && job.verdict
+      ? ` ${job.verdict.verdict}${job.merge && job.merge.status !== "clean" ? ` ${job.merge.status}` : ""}`
+      : "";
   return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}${verdict}`, listLineBudget);
 }
 

@@ -6,12 +6,19 @@ import { fixedChecks, progressLine } from "./compact.js";
 
 export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean): string {
   if (isUnreadable(job)) return `${job.id}  unreadable\n  error   ${job.error}`;
-  const lines = [`${job.id}  ${progressLine(job, nowMs)}`, `  task    ${job.task_title}`, `  tier    ${job.tier.chosen}${job.tier.requested === "auto" ? " (auto)" : ""}, model ${job.tier.label}${job.settings.sandbox ? "" : ", no sandbox"}`];
+  const lines = [
+    `${job.id}  ${progressLine(job, nowMs)}`,
+    `  task    ${job.task_title}`,
+    `  tier    ${job.tier.chosen}${job.tier.requested === "auto" ? " (auto)" : ""}, model ${job.tier.label}${job.settings.sandbox ? "" : ", no sandbox"}`,
+  ];
   lines.push(`  branch  ${job.branch}`);
   lines.push(...roundLines(job));
   if (!isTerminal(job.status)) {
     const live = liveness(job, nowMs, runnerAlive);
-    const ages = [live.heartbeat_age_s !== undefined && `heartbeat ${live.heartbeat_age_s}s ago`, live.last_event_age_s !== undefined && `last event ${live.last_event_age_s}s ago`].filter(Boolean);
+    const ages = [
+      live.heartbeat_age_s !== undefined && `heartbeat ${live.heartbeat_age_s}s ago`,
+      live.last_event_age_s !== undefined && `last event ${live.last_event_age_s}s ago`,
+    ].filter(Boolean);
     lines.push(`  runner  ${live.state}${ages.length ? ` (${ages.join(", ")})` : ""}`);
   }
   if (job.changes) {
@@ -22,19 +29,27 @@ export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean)
   }
   if (job.checks) {
     const c = job.checks;
-    lines.push(`  checks  ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}${c.failed_names.length ? `: ${c.failed_names.join(", ")}` : ""}`);
+    lines.push(
+      `  checks  ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}${c.failed_names.length ? `: ${c.failed_names.join(", ")}` : ""}`,
+    );
   }
   if (job.verdict) {
     lines.push(`  policy  ${job.verdict.verdict}${job.policy_sources ? ` (${job.policy_sources})` : ""}`);
-    if (job.policy_unused) lines.push(`          (${job.policy_unused} in your checkout differs from the base commit's and was not used: commit it to apply it)`);
+    if (job.policy_unused)
+      lines.push(
+        `          (${job.policy_unused} in your checkout differs from the base commit's and was not used: commit it to apply it)`,
+      );
     for (const reason of job.verdict.reasons) lines.push(`          ${reason}`);
     if (job.verdict.more) lines.push(`          … ${job.verdict.more} more`);
   }
   if (job.merge && job.status === "done") {
-    const conflicts = job.merge.conflicts ? `: ${job.merge.conflicts.paths.join(", ")}${job.merge.conflicts.count > job.merge.conflicts.paths.length ? ` and ${job.merge.conflicts.count - job.merge.conflicts.paths.length} more` : ""}` : "";
+    const conflicts = job.merge.conflicts
+      ? `: ${job.merge.conflicts.paths.join(", ")}${job.merge.conflicts.count > job.merge.conflicts.paths.length ? ` and ${job.merge.conflicts.count - job.merge.conflicts.paths.length} more` : ""}`
+      : "";
     lines.push(`  merge   ${job.merge.status} onto host HEAD ${job.merge.host_head}${conflicts}`);
   }
-  if (job.applied) lines.push(`  applied ${job.applied.mode}${job.applied.commit ? ` as ${job.applied.commit}` : ""}, host HEAD ${job.applied.host_head}`);
+  if (job.applied)
+    lines.push(`  applied ${job.applied.mode}${job.applied.commit ? ` as ${job.applied.commit}` : ""}, host HEAD ${job.applied.host_head}`);
   if (job.worker?.summary) lines.push(`  worker  ${job.worker.summary}`);
   if (job.cancel) lines.push(`  cancel  ${job.cancel.reason}${job.cancel.note ? `: ${job.cancel.note}` : ""}`);
   if (job.error) lines.push(`  error   ${job.error}`);
@@ -45,7 +60,10 @@ export function describeJob(job: ListedJob, nowMs: number, runnerAlive: boolean)
 export function roundLines(job: JobRecord): string[] {
   const rounds = job.rounds ?? [];
   if (rounds.length + (job.pending_round ? 1 : 0) < 2) return [];
-  const lines = rounds.map((round, i) => `  ${roundLine(round, i === rounds.length - 1 && !job.pending_round && !isTerminal(job.status) ? job.status : undefined)}`);
+  const lines = rounds.map(
+    (round, i) =>
+      `  ${roundLine(round, i === rounds.length - 1 && !job.pending_round && !isTerminal(job.status) ? job.status : undefined)}`,
+  );
   if (job.pending_round) lines.push(`  round ${job.pending_round.n} · continue · ${job.pending_round.tier} · ${job.status}`);
   const fixed = fixedChecks(job);
   if (fixed.length) lines.push(`  fixed   ${fixed.join(", ")}`);
@@ -56,7 +74,10 @@ export function roundLines(job: JobRecord): string[] {
 export function roundLine(round: RoundFacts, running?: JobState): string {
   const parts = [`round ${round.n}`, round.kind, `${round.tier}${round.session === "fresh" ? " (fresh session)" : ""}`];
   const checks = round.checks;
-  if (checks) parts.push(`${checks.passed} passed ${checks.failed} failed${checks.failed_names.length ? ` (${checks.failed_names.join(", ")})` : ""}`);
+  if (checks)
+    parts.push(
+      `${checks.passed} passed ${checks.failed} failed${checks.failed_names.length ? ` (${checks.failed_names.join(", ")})` : ""}`,
+    );
   const end = running ?? round.verdict ?? round.ended;
   if (end) parts.push(end);
   if (round.turns) parts.push(`${round.turns} turn${round.turns === 1 ? "" : "s"}`);

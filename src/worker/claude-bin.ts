@@ -9,7 +9,8 @@ const require = createRequire(import.meta.url);
 
 export function claudeBinary(configured?: string): string {
   if (configured) {
-    if (!existsSync(configured)) throw new UserError("configuration", `CLAUDE_BIN points to "${configured}", which does not exist`, { variable: "CLAUDE_BIN" });
+    if (!existsSync(configured))
+      throw new UserError("configuration", `CLAUDE_BIN points to "${configured}", which does not exist`, { variable: "CLAUDE_BIN" });
     return configured;
   }
   const exe = process.platform === "win32" ? "claude.exe" : "claude";

@@ -48,19 +48,24 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
   const claude = [
     spec.bin,
     "-p",
-    "--output-format", "stream-json",
+    "--output-format",
+    "stream-json",
     "--verbose",
-    "--model", spec.model,
-    "--tools", workerTools.join(","),
+    "--model",
+    spec.model,
+    "--tools",
+    workerTools.join(","),
     // No settings file is read (not the repository's, nor those the worker could write in its own
     // config dir for a later round), the file tools stay in the worktree, no MCP server starts.
     "--restricted",
     "--strict-mcp-config",
-    "--settings", JSON.stringify(settings),
+    "--settings",
+    JSON.stringify(settings),
     `--max-turns=${spec.maxTurns}`,
     `--append-system-prompt=${spec.instructions}`,
     // The worker ends with a StructuredOutput call, a report the runner holds against the facts.
-    "--json-schema", reportJsonSchema(),
+    "--json-schema",
+    reportJsonSchema(),
     ...(spec.resume ? ["--resume", spec.resume] : []),
   ];
   const env = workerEnv(spec);
@@ -68,8 +73,15 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
     const [file, ...args] = claude;
     return { file: file!, args, env, program: spec.bin };
   }
-  const confinement = { ...spec.confinement, files: [...(spec.confinement.files ?? []), { source: spec.relay.socket, dest: relaySocketInside }] };
-  const [file, ...args] = confinedArgv(confinement, ["/bin/sh", "-c", forwarder, "forwarder", String(relayPortInside), relaySocketInside, ...claude], env.PATH);
+  const confinement = {
+    ...spec.confinement,
+    files: [...(spec.confinement.files ?? []), { source: spec.relay.socket, dest: relaySocketInside }],
+  };
+  const [file, ...args] = confinedArgv(
+    confinement,
+    ["/bin/sh", "-c", forwarder, "forwarder", String(relayPortInside), relaySocketInside, ...claude],
+    env.PATH,
+  );
   return { file: file!, args, env, program: spec.bin };
 }
 

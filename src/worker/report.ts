@@ -26,7 +26,9 @@ export function parseReport(structured: unknown): { report: WorkerReport } | { p
   const parsed = reportSchema.safeParse(structured);
   if (parsed.success) return { report: parsed.data };
   const [first, ...rest] = parsed.error.issues;
-  const where = first!.path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join("");
+  const where = first!.path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join("");
   const more = rest.length ? ` (+${rest.length} more)` : "";
   return { problem: oneLine(`malformed: ${where ? `${where}: ` : ""}${first!.message}${more}`, 160) };
 }

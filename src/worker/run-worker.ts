@@ -72,7 +72,10 @@ export function startWorker(command: WorkerCommand, cwd: string, task: string, h
       const claude = [pid, ...tree.map((ref) => ref.pid)].filter((candidate) => commandLine(candidate)?.[0] === command.program);
       for (const target of claude.length ? claude : [pid]) signal(target, "SIGINT");
       const exited = await Promise.race([
-        outcome.then(() => true, () => true),
+        outcome.then(
+          () => true,
+          () => true,
+        ),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs)),
       ]);
       if (!exited) killTree(pid);

@@ -22,8 +22,14 @@ export async function missingSandboxPrograms(path = process.env.PATH ?? ""): Pro
   const missing: string[] = [];
   for (const { program } of sandboxPrograms()) {
     const found = await Promise.any(
-      path.split(delimiter).filter(Boolean).map((dir) => access(join(dir, program), constants.X_OK)),
-    ).then(() => true, () => false);
+      path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => access(join(dir, program), constants.X_OK)),
+    ).then(
+      () => true,
+      () => false,
+    );
     if (!found) missing.push(program);
   }
   return missing;
@@ -37,7 +43,9 @@ export async function sandboxProblem(path = process.env.PATH ?? ""): Promise<str
   if (process.platform !== "linux") return "the worker's sandbox needs Linux (bubblewrap); set CODE_WORKER_SANDBOX=off to run without it";
   const missing = await missingSandboxPrograms(path);
   if (missing.length) {
-    const packages = sandboxPrograms().filter(({ program }) => missing.includes(program)).map(({ pkg }) => pkg);
+    const packages = sandboxPrograms()
+      .filter(({ program }) => missing.includes(program))
+      .map(({ pkg }) => pkg);
     return `the worker's sandbox needs ${missing.join(" and ")} (Debian: apt-get install ${packages.join(" ")})`;
   }
   return bubblewrapRefusal(path);
@@ -49,13 +57,19 @@ export async function bubblewrapRefusal(path = process.env.PATH ?? ""): Promise<
   const asRoot = process.getuid?.() === 0;
   const namespaces = asRoot ? ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"] : ["--unshare-all"];
   const drop = asRoot ? dropRoot(65534) : [];
-  const probe = await execa("bwrap", [...namespaces, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--", ...drop, "true"], {
-    env: { PATH: path },
-    reject: false,
-    timeout: 10_000,
-    stdin: "ignore",
-  });
+  const probe = await execa(
+    "bwrap",
+    [...namespaces, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--", ...drop, "true"],
+    {
+      env: { PATH: path },
+      reject: false,
+      timeout: 10_000,
+      stdin: "ignore",
+    },
+  );
   if (probe.exitCode === 0) return undefined;
-  const why = String(probe.stderr || probe.shortMessage || `exit ${probe.exitCode}`).trim().split("\n")[0];
+  const why = String(probe.stderr || probe.shortMessage || `exit ${probe.exitCode}`)
+    .trim()
+    .split("\n")[0];
   return `bubblewrap cannot start a sandbox here (${why}); the kernel may forbid unprivileged user namespaces`;
 }

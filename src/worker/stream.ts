@@ -114,7 +114,10 @@ function reported(r: Event): Pick<WorkerOutcome, "summary" | "report" | "reportP
  * 128 + the signal's number, as shells do.
  */
 export function exitDescription(exit: { code?: number; signal?: string }): string {
-  const fromCode = exit.code !== undefined && exit.code > 128 ? Object.entries(constants.signals).find(([, number]) => number === exit.code! - 128)?.[0] : undefined;
+  const fromCode =
+    exit.code !== undefined && exit.code > 128
+      ? Object.entries(constants.signals).find(([, number]) => number === exit.code! - 128)?.[0]
+      : undefined;
   const signal = exit.signal ?? fromCode;
   if (signal) return `killed by ${signal}${exit.code !== undefined ? ` (exit code ${exit.code})` : ""}`;
   return exit.code === undefined ? "ended without an exit code" : `exit code ${exit.code}`;
@@ -146,13 +149,15 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() ? value : undefined;
 }
 
-
 /**
  * The line that says why: Claude Code prints `error: …` before a crash trace and the runtime's
  * banner. Its `[claude-code:…]` diagnostics (an unknown model name, say) say nothing of an end.
  */
 function stderrReason(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("[claude-code:"));
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("[claude-code:"));
   return oneLine(lines.find((l) => /^error:/i.test(l)) ?? lines.at(-1) ?? "");
 }
 
@@ -166,15 +171,24 @@ export function activityLine(line: string, cwd: string): string | undefined {
   }
   if (event.type === "assistant") {
     const steps = (event.message?.content ?? []).map((block: Event) =>
-      block?.type === "tool_use" ? `→ ${describeToolUse(block.name, block.input ?? {}, cwd)}` : block?.type === "text" ? `says: ${oneLine(block.text ?? "", 200)}` : undefined,
+      block?.type === "tool_use"
+        ? `→ ${describeToolUse(block.name, block.input ?? {}, cwd)}`
+        : block?.type === "text"
+          ? `says: ${oneLine(block.text ?? "", 200)}`
+          : undefined,
     );
     return steps.filter(Boolean).join("\n") || undefined;
   }
   if (event.type === "user") {
     const failed = (event.message?.content ?? []).filter((block: Event) => block?.type === "tool_result" && block.is_error);
-    return failed.length ? failed.map((b: Event) => `  ✗ ${oneLine(typeof b.content === "string" ? b.content : JSON.stringify(b.content), 160)}`).join("\n") : undefined;
+    return failed.length
+      ? failed.map((b: Event) => `  ✗ ${oneLine(typeof b.content === "string" ? b.content : JSON.stringify(b.content), 160)}`).join("\n")
+      : undefined;
   }
-  if (event.type === "result") return event.is_error || event.subtype !== "success" ? `failed (${event.subtype}): ${oneLine(String(event.result ?? ""), 200)}` : "finished";
+  if (event.type === "result")
+    return event.is_error || event.subtype !== "success"
+      ? `failed (${event.subtype}): ${oneLine(String(event.result ?? ""), 200)}`
+      : "finished";
   if (event.type === "system" && event.subtype === "api_retry") return `retrying the provider (${event.error_status ?? event.error})`;
   return undefined;
 }

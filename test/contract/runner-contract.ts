@@ -41,9 +41,16 @@ export function runnerContract(name: string, under: BackendUnderTest): void {
     assert.equal(await git.revparse([`${job.branch}~1`]), job.base.commit);
     assert.deepEqual(job.changes, { files: 1, insertions: 1, deletions: 1, top: ["src/sum.js +1 -1"], more: 0 });
     // The record: every fact the control plane renders, and the phases it took.
-    assert.deepEqual(Object.keys(job.timings ?? {}), [...phases].filter((phase) => phase in (job.timings ?? {})));
-    for (const phase of ["runner_start", "policy", "worktree", "worker", "commit", "checks", "verdict", "merge"] as const) assert.equal(typeof job.timings?.[phase], "number", phase);
-    assert.deepEqual({ passed: job.checks?.passed, failed: job.checks?.failed, verdict: job.verdict?.verdict, merge: job.merge?.status }, { passed: 1, failed: 0, verdict: "approve", merge: "clean" });
+    assert.deepEqual(
+      Object.keys(job.timings ?? {}),
+      [...phases].filter((phase) => phase in (job.timings ?? {})),
+    );
+    for (const phase of ["runner_start", "policy", "worktree", "worker", "commit", "checks", "verdict", "merge"] as const)
+      assert.equal(typeof job.timings?.[phase], "number", phase);
+    assert.deepEqual(
+      { passed: job.checks?.passed, failed: job.checks?.failed, verdict: job.verdict?.verdict, merge: job.merge?.status },
+      { passed: 1, failed: 0, verdict: "approve", merge: "clean" },
+    );
     // The logs: the worker's events, the runner's log and each check's.
     const store = JobStore.forCommonDir(job.repo.common_dir);
     assert.match(readFileSync(store.file(job.id, "events.jsonl"), "utf8"), /"type":"result"/);
@@ -57,10 +64,14 @@ export function runnerContract(name: string, under: BackendUnderTest): void {
   });
 
   test(`${name}: a cancel reaches the runner, which ends the job cancelled with its partial work on the branch`, async (t) => {
-    const f = await fixture(t, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("true; sleep 1310")], fallback: say("Done.") } } });
+    const f = await fixture(t, {
+      scripts: { "test-fast": { turns: [readSum, fixSum, bash("true; sleep 1310")], fallback: say("Done.") } },
+    });
     const engine = engineOf(f);
     const started = await engine.start({ cwd: f.repo, task: "Fix sum, then wait.", tier: "fast" });
-    await eventually("the long command to start", async () => ((await engine.get(started.id)).worker?.last_activity?.startsWith("Bash") ? true : undefined));
+    await eventually("the long command to start", async () =>
+      (await engine.get(started.id)).worker?.last_activity?.startsWith("Bash") ? true : undefined,
+    );
     const job = await engine.cancel(started.id, "obsolete");
     assert.equal(job.status, "cancelled");
     assert.equal(job.changes?.files, 1);

@@ -28,18 +28,62 @@ interface Fault {
 const long = (marker: number): Script => ({ turns: [readSum, fixSum, bash(`true; sleep ${marker}`)], fallback: say("Done.") });
 
 const faults: Fault[] = [
-  { name: "provider rejects the key (401)", script: { turns: [], fallback: { status: 401 } }, status: "failed", error: /^the provider rejected the key: .* \(check CODE_WORKER_API_KEY_FILE\)$/ },
-  { name: "provider fails (500)", script: { turns: [], fallback: { status: 500 } }, status: "failed", error: /^the provider failed on \d requests: / },
-  { name: "provider never answers", script: { turns: [{ hang: true }] }, env: { CODE_WORKER_STALL_S: "5" }, status: "failed", error: /^the provider sent nothing after a request for 5s/ },
-  { name: "provider goes silent mid-answer", script: { turns: [{ stall: true, content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }] }, env: { CODE_WORKER_STALL_S: "5" }, status: "failed", error: /^the provider went silent in the middle of an answer for 5s/ },
-  { name: "provider trickles", script: { turns: [{ trickleMs: 500 }] }, env: { CODE_WORKER_STALL_S: "5" }, status: "failed", error: /^the provider trickled \(\d+ bytes of one answer\) for 5s/ },
-  { name: "provider rate-limits (429, retry-after 600)", script: { turns: [], fallback: { status: 429, headers: { "retry-after": "600" } } }, status: "failed", error: /^the provider is rate limiting \(429\) and asks to wait 600s/ },
+  {
+    name: "provider rejects the key (401)",
+    script: { turns: [], fallback: { status: 401 } },
+    status: "failed",
+    error: /^the provider rejected the key: .* \(check CODE_WORKER_API_KEY_FILE\)$/,
+  },
+  {
+    name: "provider fails (500)",
+    script: { turns: [], fallback: { status: 500 } },
+    status: "failed",
+    error: /^the provider failed on \d requests: /,
+  },
+  {
+    name: "provider never answers",
+    script: { turns: [{ hang: true }] },
+    env: { CODE_WORKER_STALL_S: "5" },
+    status: "failed",
+    error: /^the provider sent nothing after a request for 5s/,
+  },
+  {
+    name: "provider goes silent mid-answer",
+    script: {
+      turns: [
+        {
+          stall: true,
+          content: [
+            { type: "text", text: "a" },
+            { type: "text", text: "b" },
+          ],
+        },
+      ],
+    },
+    env: { CODE_WORKER_STALL_S: "5" },
+    status: "failed",
+    error: /^the provider went silent in the middle of an answer for 5s/,
+  },
+  {
+    name: "provider trickles",
+    script: { turns: [{ trickleMs: 500 }] },
+    env: { CODE_WORKER_STALL_S: "5" },
+    status: "failed",
+    error: /^the provider trickled \(\d+ bytes of one answer\) for 5s/,
+  },
+  {
+    name: "provider rate-limits (429, retry-after 600)",
+    script: { turns: [], fallback: { status: 429, headers: { "retry-after": "600" } } },
+    status: "failed",
+    error: /^the provider is rate limiting \(429\) and asks to wait 600s/,
+  },
   {
     name: "provider rate-limits (429, retry-after 20) and the worker would wait",
     script: { turns: [], fallback: { status: 429, headers: { "retry-after": "20" } } },
     env: { CODE_WORKER_STALL_S: "5" },
     status: "failed",
-    error: /^the provider is rate limiting \(429\) and asks to wait 20s, longer than 5s \(CODE_WORKER_STALL_S\); start the job again later$/,
+    error:
+      /^the provider is rate limiting \(429\) and asks to wait 20s, longer than 5s \(CODE_WORKER_STALL_S\); start the job again later$/,
   },
   {
     name: "job cancelled while its worker runs",
@@ -52,7 +96,8 @@ const faults: Fault[] = [
     name: "worker killed from outside",
     script: long(1402),
     during: async (job) => {
-      for (const pid of descendants(job.runner!.pid).filter((child) => commandLine(child)?.includes("--output-format"))) process.kill(pid, "SIGKILL");
+      for (const pid of descendants(job.runner!.pid).filter((child) => commandLine(child)?.includes("--output-format")))
+        process.kill(pid, "SIGKILL");
     },
     status: "failed",
     error: /^the worker stopped without a result: killed by SIGKILL/,
@@ -64,7 +109,13 @@ const faults: Fault[] = [
     status: "lost",
     error: /runner \(pid \d+\) died while working/,
   },
-  { name: "worker out of time", script: long(1404), env: { CODE_WORKER_JOB_TIMEOUT_S: "10" }, status: "timed_out", error: /^the worker ran past its 10s limit/ },
+  {
+    name: "worker out of time",
+    script: long(1404),
+    env: { CODE_WORKER_JOB_TIMEOUT_S: "10" },
+    status: "timed_out",
+    error: /^the worker ran past its 10s limit/,
+  },
 ];
 
 const figures: { name: string; ok: number; tries: number; min_s: number; median_s: number; max_s: number }[] = [];
@@ -79,7 +130,11 @@ for (const fault of faults) {
       const started = Date.now();
       const job = await engine.start({ cwd: f.repo, task: "Fix sum.", tier: "fast" });
       if (fault.during) {
-        await eventually("the worker's long command", async () => ((await engine.get(job.id)).worker?.last_activity?.includes("sleep") ? true : undefined), 30_000);
+        await eventually(
+          "the worker's long command",
+          async () => ((await engine.get(job.id)).worker?.last_activity?.includes("sleep") ? true : undefined),
+          30_000,
+        );
         await fault.during(await engine.get(job.id), engine);
       }
       const ended = await engine.wait(job.id, 120);
@@ -88,7 +143,14 @@ for (const fault of faults) {
       assert.match(ended.error ?? "", fault.error);
     }
     const sorted = [...seconds].sort((a, b) => a - b);
-    figures.push({ name: fault.name, ok: tries, tries, min_s: round(sorted[0]!), median_s: round(sorted[Math.floor(sorted.length / 2)]!), max_s: round(sorted.at(-1)!) });
+    figures.push({
+      name: fault.name,
+      ok: tries,
+      tries,
+      min_s: round(sorted[0]!),
+      median_s: round(sorted[Math.floor(sorted.length / 2)]!),
+      max_s: round(sorted.at(-1)!),
+    });
   });
 }
 
@@ -98,13 +160,25 @@ test(`twelve jobs started at once through two engines on one repository all end 
     const f = await fixture(t, { scripts: { "*": { turns: [readSum, fixSum, say("Fixed.")] } }, env: { CODE_WORKER_MAX_JOBS: "4" } });
     const engines = [f.engine, new Engine(loadConfig(f.env), f.env)];
     const started = Date.now();
-    const jobs = await Promise.all(Array.from({ length: 12 }, (_, n) => engines[n % 2]!.start({ cwd: f.repo, task: `Fix sum, take ${n}.`, tier: "fast" })));
+    const jobs = await Promise.all(
+      Array.from({ length: 12 }, (_, n) => engines[n % 2]!.start({ cwd: f.repo, task: `Fix sum, take ${n}.`, tier: "fast" })),
+    );
     const ended = await Promise.all(jobs.map((job) => f.engine.wait(job.id, 240)));
     seconds.push((Date.now() - started) / 1000);
-    assert.deepEqual(ended.filter((job) => job.status !== "done").map((job) => `${job.id}: ${job.status} ${job.error}`), []);
+    assert.deepEqual(
+      ended.filter((job) => job.status !== "done").map((job) => `${job.id}: ${job.status} ${job.error}`),
+      [],
+    );
   }
   const sorted = [...seconds].sort((a, b) => a - b);
-  figures.push({ name: "12 concurrent starts, two engines, 4 slots", ok: tries, tries, min_s: round(sorted[0]!), median_s: round(sorted[Math.floor(sorted.length / 2)]!), max_s: round(sorted.at(-1)!) });
+  figures.push({
+    name: "12 concurrent starts, two engines, 4 slots",
+    ok: tries,
+    tries,
+    min_s: round(sorted[0]!),
+    median_s: round(sorted[Math.floor(sorted.length / 2)]!),
+    max_s: round(sorted.at(-1)!),
+  });
 });
 
 test.after(async () => {

@@ -56,7 +56,9 @@ for (const as of runAs) {
     });
     const first = await h.run("Fix sum.", "think");
     assert.equal(first.status, "done", first.error);
-    const homeConfig = [".gitconfig", ".config/git/attributes"].map((name) => existsSync(join(realHome, name)) && readFileSync(join(realHome, name), "utf8"));
+    const homeConfig = [".gitconfig", ".config/git/attributes"].map(
+      (name) => existsSync(join(realHome, name)) && readFileSync(join(realHome, name), "utf8"),
+    );
     const firstBranch = (await execa("git", ["-c", "safe.directory=*", "-C", h.repo, "rev-parse", first.branch])).stdout;
 
     const before = outsideState(h);
@@ -66,7 +68,12 @@ for (const as of runAs) {
     assertOnlyOwnChanged(h, before, job.id);
     assert.match(h.events(job), /Read-only file system|Permission denied/, "the commands ran and were refused by the OS");
     assert.equal((await execa("git", ["-c", "safe.directory=*", "-C", h.repo, "rev-parse", first.branch])).stdout, firstBranch);
-    assert.deepEqual([".gitconfig", ".config/git/attributes"].map((name) => existsSync(join(realHome, name)) && readFileSync(join(realHome, name), "utf8")), homeConfig);
+    assert.deepEqual(
+      [".gitconfig", ".config/git/attributes"].map(
+        (name) => existsSync(join(realHome, name)) && readFileSync(join(realHome, name), "utf8"),
+      ),
+      homeConfig,
+    );
     assert.ok(!existsSync("/tmp/cw-pwned"));
     // The pointer to the worktree's git dir is as git wrote it, and the link the worker made is judged.
     assert.match(readFileSync(join(job.worktree, ".git"), "utf8"), /^gitdir: /);
@@ -79,7 +86,9 @@ for (const as of runAs) {
       scripts: ({ keyFile }) => ({
         "test-fast": {
           turns: [
-            bash(`cat ${keyFile}; ls -la ${dirname(keyFile)}; env | grep -i anthropic; cat /proc/*/environ | tr '\\0' '\\n' | grep -i api_key; ls /proc`),
+            bash(
+              `cat ${keyFile}; ls -la ${dirname(keyFile)}; env | grep -i anthropic; cat /proc/*/environ | tr '\\0' '\\n' | grep -i api_key; ls /proc`,
+            ),
             bash("ln -s /proc/self/environ environ.txt; ln -s /proc/1/environ init-environ.txt"),
             tool("Read", { file_path: "environ.txt" }),
             tool("Read", { file_path: "init-environ.txt" }),
@@ -108,12 +117,19 @@ for (const as of runAs) {
     const socket = join(new HomeLayout(h.home).runDir(job.id), "relay", "relay.sock");
     assert.ok(!existsSync(socket));
     await assert.rejects(new Promise((resolve, reject) => connect(socket).on("connect", resolve).on("error", reject)));
-    const direct = await fetch(`${h.provider.url}/v1/messages`, { method: "POST", headers: { "x-api-key": token, "content-type": "application/json" }, body: JSON.stringify({ model: "test-fast", messages: [] }) });
+    const direct = await fetch(`${h.provider.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": token, "content-type": "application/json" },
+      body: JSON.stringify({ model: "test-fast", messages: [] }),
+    });
     assert.equal(direct.status, 401);
   });
 
-  test(`[${as}] the worker and its checks run without root and capabilities, and cannot remount what hides the rest`, { skip }, async (t) => {
-    const policy = `version: 1
+  test(
+    `[${as}] the worker and its checks run without root and capabilities, and cannot remount what hides the rest`,
+    { skip },
+    async (t) => {
+      const policy = `version: 1
 extends: builtin:strict
 rules: { tests-required: off }
 checks:
@@ -121,37 +137,42 @@ checks:
 worker:
   allow: [Read, Glob, Grep, Edit, Write, Bash]
 `;
-    const h = await hostile(t, as, {
-      scripts: ({ repo }) => ({
-        "test-fast": {
-          turns: [
-            readSum,
-            fixSum,
-            bash(`id -u; grep CapEff /proc/self/status; umount ${repo} 2>&1; mount -o remount,rw ${repo} 2>&1; unshare -rm sh -c 'mount -o remount,rw ${repo}; echo x > ${repo}/pwned' 2>&1; ps -e 2>&1 | wc -l`),
-            say("Fixed."),
-          ],
-        },
-      }),
-    });
-    await h.commit({ ".code-worker/policy.yaml": policy.replace("REPO", h.repo) });
-    const before = outsideState(h);
-    const job = await h.run("Fix sum.");
-    assert.equal(job.status, "done", job.error);
+      const h = await hostile(t, as, {
+        scripts: ({ repo }) => ({
+          "test-fast": {
+            turns: [
+              readSum,
+              fixSum,
+              bash(
+                `id -u; grep CapEff /proc/self/status; umount ${repo} 2>&1; mount -o remount,rw ${repo} 2>&1; unshare -rm sh -c 'mount -o remount,rw ${repo}; echo x > ${repo}/pwned' 2>&1; ps -e 2>&1 | wc -l`,
+              ),
+              say("Fixed."),
+            ],
+          },
+        }),
+      });
+      await h.commit({ ".code-worker/policy.yaml": policy.replace("REPO", h.repo) });
+      const before = outsideState(h);
+      const job = await h.run("Fix sum.");
+      assert.equal(job.status, "done", job.error);
 
-    const events = h.events(job);
-    assert.match(events, /CapEff:\\t0000000000000000/);
-    assert.doesNotMatch(events, /"(stdout|content)":"0\\n/); // id -u printed something other than 0
-    const log = readFileSync(join(h.repo, ".git", "code-worker", "jobs", job.id, "checks", "probe.log"), "utf8");
-    assert.match(log, /^CapEff:\t0000000000000000$/m);
-    assert.doesNotMatch(log, /^0$/m);
-    assert.ok(!existsSync(join(h.repo, "from-check.txt")) && !existsSync(join(h.repo, "pwned")));
-    assertOnlyOwnChanged(h, before, job.id);
-    assert.equal(job.checks?.passed, 1);
-  });
+      const events = h.events(job);
+      assert.match(events, /CapEff:\\t0000000000000000/);
+      assert.doesNotMatch(events, /"(stdout|content)":"0\\n/); // id -u printed something other than 0
+      const log = readFileSync(join(h.repo, ".git", "code-worker", "jobs", job.id, "checks", "probe.log"), "utf8");
+      assert.match(log, /^CapEff:\t0000000000000000$/m);
+      assert.doesNotMatch(log, /^0$/m);
+      assert.ok(!existsSync(join(h.repo, "from-check.txt")) && !existsSync(join(h.repo, "pwned")));
+      assertOnlyOwnChanged(h, before, job.id);
+      assert.equal(job.checks?.passed, 1);
+    },
+  );
 }
 
 test("the suite drives the pinned Claude Code, or the one CLAUDE_BIN names", async () => {
-  const pinned = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "..", "package.json"), "utf8")).dependencies["@anthropic-ai/claude-code"];
+  const pinned = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "..", "package.json"), "utf8")).dependencies[
+    "@anthropic-ai/claude-code"
+  ];
   const bin = claudeBinary(process.env.CLAUDE_BIN);
   const version = (await execa(bin, ["--version"])).stdout;
   if (process.env.CLAUDE_BIN) console.log(`# worker cases ran against ${version} at ${bin}`);

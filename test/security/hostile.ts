@@ -36,7 +36,11 @@ export async function hostile(t: TestContext, as: "root" | "user", options: Fixt
     if (!dropping) return f.engine.wait((await f.engine.start({ cwd: f.repo, task, tier })).id, 150);
     const env = { ...f.env, HOME: join(f.root, "user-home") };
     const spec = JSON.stringify({ env, cwd: f.repo, task, tier });
-    const result = await execa("setpriv", [`--reuid=${otherUid}`, `--regid=${otherUid}`, "--clear-groups", "--", process.execPath, drive, spec], { env, extendEnv: false, reject: false });
+    const result = await execa(
+      "setpriv",
+      [`--reuid=${otherUid}`, `--regid=${otherUid}`, "--clear-groups", "--", process.execPath, drive, spec],
+      { env, extendEnv: false, reject: false },
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     return JSON.parse(result.stdout) as JobRecord;
   };
@@ -57,7 +61,9 @@ function chownTree(path: string, uid: number): void {
 
 /** Everything outside the job's own branch, worktree and records that a hostile worker might change. */
 export function outsideState(f: Fixture): Map<string, string> {
-  const home = existsSync(f.home) ? [...treeDigest(f.home, (path) => path === "gc-at")].map(([path, hash]) => [`home/${path}`, hash] as const) : [];
+  const home = existsSync(f.home)
+    ? [...treeDigest(f.home, (path) => path === "gc-at")].map(([path, hash]) => [`home/${path}`, hash] as const)
+    : [];
   return new Map([...hostState(f.repo), ...home]);
 }
 
@@ -77,13 +83,19 @@ export function keyHolders(f: Fixture): string[] {
     else if (stat.isFile() && path !== f.keyFile && keyForms.found(readFileSync(path))) found.push(path);
   };
   walk(f.root);
-  const objects = execFileSync("git", ["-c", "safe.directory=*", "-C", f.repo, "cat-file", "--batch-all-objects", "--batch"], { maxBuffer: 1 << 30 });
+  const objects = execFileSync("git", ["-c", "safe.directory=*", "-C", f.repo, "cat-file", "--batch-all-objects", "--batch"], {
+    maxBuffer: 1 << 30,
+  });
   if (keyForms.found(objects)) found.push("git objects");
   return found;
 }
 
 /** The largest object in the repository's object store, in bytes. */
 export function largestObject(repo: string): number {
-  const sizes = execFileSync("git", ["-c", "safe.directory=*", "-C", repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectsize)"], { encoding: "utf8" });
+  const sizes = execFileSync(
+    "git",
+    ["-c", "safe.directory=*", "-C", repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectsize)"],
+    { encoding: "utf8" },
+  );
   return Math.max(0, ...sizes.split("\n").filter(Boolean).map(Number));
 }

@@ -17,7 +17,7 @@ const as = asRoot ? "root" : "user";
 const plantGitDir = [
   'const fs = require("fs"); const dot = "." + "git";',
   'fs.writeFileSync(".gitattributes", "* filter=evil diff=evil\\n");',
-  'fs.mkdirSync(`nested/${dot}/refs`, { recursive: true }); fs.mkdirSync(`nested/${dot}/objects`);',
+  "fs.mkdirSync(`nested/${dot}/refs`, { recursive: true }); fs.mkdirSync(`nested/${dot}/objects`);",
   'fs.writeFileSync(`nested/${dot}/HEAD`, "ref: refs/heads/main\\n");',
   'fs.writeFileSync(`nested/${dot}/config`, "[core]\\n\\tfsmonitor = touch MARKER-fsmonitor\\n\\trepositoryformatversion = 0\\n");',
   'fs.writeFileSync("nested/file.txt", "data\\n");',
@@ -39,9 +39,17 @@ test("no git driver, hook or planted git dir a worker wrote runs in the runner o
   });
   const markers = join(h.root, "markers");
   // Drivers the person configured in the repository: a worker's .gitattributes could route files through them.
-  await execa("git", ["-c", "safe.directory=*", "config", "filter.evil.clean", `mkdir -p ${markers}; touch ${markers}/clean; cat`], { cwd: h.repo });
-  await execa("git", ["-c", "safe.directory=*", "config", "diff.evil.textconv", `sh -c 'mkdir -p ${markers}; touch ${markers}/textconv; cat "$0"'`], { cwd: h.repo });
-  await execa("git", ["-c", "safe.directory=*", "config", "diff.evil.command", `sh -c 'mkdir -p ${markers}; touch ${markers}/external'`], { cwd: h.repo });
+  await execa("git", ["-c", "safe.directory=*", "config", "filter.evil.clean", `mkdir -p ${markers}; touch ${markers}/clean; cat`], {
+    cwd: h.repo,
+  });
+  await execa(
+    "git",
+    ["-c", "safe.directory=*", "config", "diff.evil.textconv", `sh -c 'mkdir -p ${markers}; touch ${markers}/textconv; cat "$0"'`],
+    { cwd: h.repo },
+  );
+  await execa("git", ["-c", "safe.directory=*", "config", "diff.evil.command", `sh -c 'mkdir -p ${markers}; touch ${markers}/external'`], {
+    cwd: h.repo,
+  });
   const job = await h.run("Fix sum.");
   assert.equal(job.status, "done", job.error);
   await h.engine.detail(job.id, "diff").catch(() => undefined);
@@ -54,10 +62,17 @@ test("no git driver, hook or planted git dir a worker wrote runs in the runner o
 });
 
 test("a file over the size limit never enters the host's object store", { skip }, async (t) => {
-  const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace("rules:", "rules:\n  max-file-size: { max: 64KiB }");
+  const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace(
+    "rules:",
+    "rules:\n  max-file-size: { max: 64KiB }",
+  );
   const h = await hostile(t, as, {
     policy,
-    scripts: { "test-fast": { turns: [readSum, fixSum, bash("head -c 3000000 /dev/urandom > big.bin && echo small > small.txt"), say("Added data.")] } },
+    scripts: {
+      "test-fast": {
+        turns: [readSum, fixSum, bash("head -c 3000000 /dev/urandom > big.bin && echo small > small.txt"), say("Added data.")],
+      },
+    },
   });
   const before = largestObject(h.repo);
   const job = await h.run("Add data.");
@@ -67,49 +82,77 @@ test("a file over the size limit never enters the host's object store", { skip }
   assert.deepEqual(job.withheld, [{ path: "big.bin", why: "size", bytes: 3_000_000 }]);
   assert.ok(largestObject(h.repo) < 100_000, "the big file became an object");
   assert.equal(before < 100_000, true);
-  const files = (await execa("git", ["-c", "safe.directory=*", "diff", "--name-only", `${job.base.commit}..${job.branch}`], { cwd: h.repo })).stdout.split("\n");
+  const files = (
+    await execa("git", ["-c", "safe.directory=*", "diff", "--name-only", `${job.base.commit}..${job.branch}`], { cwd: h.repo })
+  ).stdout.split("\n");
   assert.deepEqual(files.sort(), ["small.txt", "src/sum.js"]);
   await h.engine.discard(job.id);
   assert.ok(largestObject(h.repo) < 100_000);
 });
 
-test("the key in any common encoding is withheld from the commit, its diff is not served, and no output carries it", { skip }, async (t) => {
-  const encoded = Buffer.from(`token=${testKey}`).toString("base64");
-  const reversed = [...testKey].reverse().join("");
-  const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace('run: "node --test"', 'run: "cat notes/rev.txt; node --test"');
+test(
+  "the key in any common encoding is withheld from the commit, its diff is not served, and no output carries it",
+  { skip },
+  async (t) => {
+    const encoded = Buffer.from(`token=${testKey}`).toString("base64");
+    const reversed = [...testKey].reverse().join("");
+    const policy = samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace(
+      'run: "node --test"',
+      'run: "cat notes/rev.txt; node --test"',
+    );
+    const h = await hostile(t, as, {
+      policy,
+      // A hostile provider echoes the key it was sent: the worker writes it back encoded and in a file name.
+      scripts: {
+        "test-fast": {
+          turns: [
+            readSum,
+            fixSum,
+            bash(
+              `mkdir -p notes && echo ${encoded} > notes/b64.txt && echo ${reversed} > notes/rev.txt && echo x > notes/${Buffer.from(testKey).toString("hex")}.txt && echo fine > notes/ok.txt`,
+            ),
+            say(`Done. The key is ${encoded}.`),
+          ],
+        },
+      },
+    });
+    const before = outsideState(h);
+    const job = await h.run("Leak.");
+    assert.equal(job.status, "done", job.error);
+    assert.equal(job.verdict?.verdict, "reject");
+    assert.match(job.verdict!.reasons[0]!, /^floor-provider-key: the provider key \(or an encoding of it\) was found in /);
+    assert.deepEqual(
+      job.withheld?.map((file) => file.why),
+      ["secret", "secret", "secret"],
+    );
+    await assert.rejects(h.engine.detail(job.id, "diff"), /its diff is not served; discard the job/);
+    await assert.rejects(h.engine.apply(job.id), /reject/);
+    const log = readFileSync(join(h.repo, ".git", "code-worker", "jobs", job.id, "checks", "test.log"), "utf8");
+    assert.match(log, /\[redacted\]/);
+    assert.deepEqual(
+      keyHolders(h).filter((path) => !path.startsWith(job.worktree)),
+      [],
+    );
+    const committed = (
+      await execa("git", ["-c", "safe.directory=*", "diff", "--name-only", `${job.base.commit}..${job.branch}`], { cwd: h.repo })
+    ).stdout.split("\n");
+    assert.deepEqual(committed.sort(), ["notes/ok.txt", "src/sum.js"]);
+    assertOnlyOwnChanged(h, before, job.id);
+  },
+);
+
+test("many files each under the size limit still put at most 64 MiB into the host's object store", { skip }, async (t) => {
   const h = await hostile(t, as, {
-    policy,
-    // A hostile provider echoes the key it was sent: the worker writes it back encoded and in a file name.
     scripts: {
       "test-fast": {
         turns: [
           readSum,
           fixSum,
-          bash(`mkdir -p notes && echo ${encoded} > notes/b64.txt && echo ${reversed} > notes/rev.txt && echo x > notes/${Buffer.from(testKey).toString("hex")}.txt && echo fine > notes/ok.txt`),
-          say(`Done. The key is ${encoded}.`),
+          bash("mkdir d && for i in $(seq 1 150); do head -c 512000 /dev/urandom > d/f$i.bin; done"),
+          say("Added data."),
         ],
       },
     },
-  });
-  const before = outsideState(h);
-  const job = await h.run("Leak.");
-  assert.equal(job.status, "done", job.error);
-  assert.equal(job.verdict?.verdict, "reject");
-  assert.match(job.verdict!.reasons[0]!, /^floor-provider-key: the provider key \(or an encoding of it\) was found in /);
-  assert.deepEqual(job.withheld?.map((file) => file.why), ["secret", "secret", "secret"]);
-  await assert.rejects(h.engine.detail(job.id, "diff"), /its diff is not served; discard the job/);
-  await assert.rejects(h.engine.apply(job.id), /reject/);
-  const log = readFileSync(join(h.repo, ".git", "code-worker", "jobs", job.id, "checks", "test.log"), "utf8");
-  assert.match(log, /\[redacted\]/);
-  assert.deepEqual(keyHolders(h).filter((path) => !path.startsWith(job.worktree)), []);
-  const committed = (await execa("git", ["-c", "safe.directory=*", "diff", "--name-only", `${job.base.commit}..${job.branch}`], { cwd: h.repo })).stdout.split("\n");
-  assert.deepEqual(committed.sort(), ["notes/ok.txt", "src/sum.js"]);
-  assertOnlyOwnChanged(h, before, job.id);
-});
-
-test("many files each under the size limit still put at most 64 MiB into the host's object store", { skip }, async (t) => {
-  const h = await hostile(t, as, {
-    scripts: { "test-fast": { turns: [readSum, fixSum, bash("mkdir d && for i in $(seq 1 150); do head -c 512000 /dev/urandom > d/f$i.bin; done"), say("Added data.")] } },
   });
   const before = objectStoreBytes(h.repo);
   const job = await h.run("Add data.");
@@ -120,7 +163,13 @@ test("many files each under the size limit still put at most 64 MiB into the hos
 });
 
 test("a job cannot be based on a job branch, whose policy a worker wrote", { skip }, async (t) => {
-  const h = await hostile(t, as, { scripts: { "test-fast": { turns: [readSum, fixSum, bash("printf 'version: 1\\nrules: { max-files: { max: 1000 } }\\n' > .code-worker/p.yaml"), say("Done.")] } } });
+  const h = await hostile(t, as, {
+    scripts: {
+      "test-fast": {
+        turns: [readSum, fixSum, bash("printf 'version: 1\\nrules: { max-files: { max: 1000 } }\\n' > .code-worker/p.yaml"), say("Done.")],
+      },
+    },
+  });
   const first = await h.run("Fix sum.");
   assert.equal(first.status, "done", first.error);
   await assert.rejects(h.engine.start({ cwd: h.repo, task: "Next.", base: first.branch }), {
@@ -139,7 +188,10 @@ test("worktree setup never copies or links through a symlink of the repository",
   await execa("sh", ["-c", "rm conf && mkdir conf && echo HOST-SECRET=1 > conf/local.env"], { cwd: h.repo });
   const job = await h.run("Anything.");
   assert.equal(job.status, "failed");
-  assert.equal(job.error, 'worktree.copy "conf/local.env" goes through the symlink "conf" of the repository; setup writes only to paths without links');
+  assert.equal(
+    job.error,
+    'worktree.copy "conf/local.env" goes through the symlink "conf" of the repository; setup writes only to paths without links',
+  );
   assert.deepEqual(readdirSync(outside), []);
 });
 

@@ -17,7 +17,8 @@ export function registerDetailsTool(server: McpServer, ctx: ToolContext): void {
     "code_worker_get_details",
     {
       title: "Job details",
-      description: "Fetch one capped detail of a job on demand: its diff (whole or one path), a check's log tail, the worker's activity tail, or its full final message.",
+      description:
+        "Fetch one capped detail of a job on demand: its diff (whole or one path), a check's log tail, the worker's activity tail, or its full final message.",
       inputSchema: input.schema,
       outputSchema: detailShape,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

@@ -30,7 +30,10 @@ export function registerListTool(server: McpServer, ctx: ToolContext): void {
         const { jobs, more } = await ctx.engine().page({ cwd: args.cwd, status: args.status, limit: args.limit ?? listDefault });
         const now = Date.now();
         const lines = jobs.map((job) => listLine(job, now));
-        return structured({ jobs: lines, ...(more ? { more } : {}) }, `${lines.length} job${lines.length === 1 ? "" : "s"}${more ? `, ${more} more` : ""}`);
+        return structured(
+          { jobs: lines, ...(more ? { more } : {}) },
+          `${lines.length} job${lines.length === 1 ? "" : "s"}${more ? `, ${more} more` : ""}`,
+        );
       }),
   );
 }

@@ -32,7 +32,10 @@ export function registerWaitTool(server: McpServer, ctx: ToolContext): void {
             if (progressToken === undefined) return;
             step += 1;
             void extra
-              .sendNotification({ method: "notifications/progress", params: { progressToken, progress: step, message: progressLine(record, Date.now()) } })
+              .sendNotification({
+                method: "notifications/progress",
+                params: { progressToken, progress: step, message: progressLine(record, Date.now()) },
+              })
               .catch(() => undefined); // a host that went away does not stop the wait
           },
           extra.signal,

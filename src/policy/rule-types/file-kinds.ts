@@ -12,7 +12,10 @@ export const binaryFiles = ruleType({
   find(params, { files }) {
     const allowed = params.allow ? pathMatcher(params.allow) : () => false;
     const binaries = files.filter((file) => file.binary && (file.status === "added" || file.status === "modified") && !allowed(file.path));
-    return listed("binary file added or changed", binaries.map((file) => file.path));
+    return listed(
+      "binary file added or changed",
+      binaries.map((file) => file.path),
+    );
   },
 });
 
@@ -21,7 +24,11 @@ export const symlinks = ruleType({
   verdict: "reject",
   params: {},
   find(_, { files }) {
-    const escaping = files.flatMap((file) => file.escapingLinks ?? (file.mode === "120000" && file.status !== "deleted" && escapes(file.path, file.symlinkTarget) ? [file.path] : []));
+    const escaping = files.flatMap(
+      (file) =>
+        file.escapingLinks ??
+        (file.mode === "120000" && file.status !== "deleted" && escapes(file.path, file.symlinkTarget) ? [file.path] : []),
+    );
     return listed("symlink points outside the repository", escaping);
   },
 });
@@ -30,7 +37,11 @@ export const submodules = ruleType({
   fails: "a submodule pointer changed",
   verdict: "review",
   params: {},
-  find: (_, { files }) => listed("submodule pointer changed", files.filter((file) => file.mode === "160000").map((file) => file.path)),
+  find: (_, { files }) =>
+    listed(
+      "submodule pointer changed",
+      files.filter((file) => file.mode === "160000").map((file) => file.path),
+    ),
 });
 
 /**

@@ -33,7 +33,12 @@ export const maxLines = ruleType({
     ];
     const exceeded = limits.filter(([count, max]) => max !== undefined && count > max);
     if (!exceeded.length) return undefined;
-    return { text: exceeded.map(([count, max, what]) => `${count} lines ${what}, limit ${max}`).join("; "), facts: true, items: [], paths: [] };
+    return {
+      text: exceeded.map(([count, max, what]) => `${count} lines ${what}, limit ${max}`).join("; "),
+      facts: true,
+      items: [],
+      paths: [],
+    };
   },
 });
 
@@ -56,7 +61,10 @@ export const maxFileSize = ruleType({
     const limit = sizeBytes(params.max);
     const shown = typeof params.max === "string" ? params.max : formatBytes(limit);
     const large = files.filter((file) => file.status !== "deleted" && (file.size ?? 0) > limit).filter(notExcluded(params.exclude));
-    const finding = listed(`larger than ${shown}`, large.map((file) => file.path));
+    const finding = listed(
+      `larger than ${shown}`,
+      large.map((file) => file.path),
+    );
     return finding && { ...finding, items: large.map((file) => `${file.path} (${formatBytes(file.size!)})`) };
   },
 });

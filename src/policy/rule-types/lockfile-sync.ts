@@ -17,7 +17,11 @@ export const lockfileSync = ruleType({
   find(params, { files }) {
     const { unlocked, orphaned } = lockfileSyncProblems(params.pairs, files);
     if (!unlocked.length && !orphaned.length) return undefined;
-    const text = !orphaned.length ? "manifest changed without its lockfile" : !unlocked.length ? "lockfile changed without its manifest" : "manifests and lockfiles out of step";
+    const text = !orphaned.length
+      ? "manifest changed without its lockfile"
+      : !unlocked.length
+        ? "lockfile changed without its manifest"
+        : "manifests and lockfiles out of step";
     return listed(text, [...unlocked, ...orphaned]);
   },
 });

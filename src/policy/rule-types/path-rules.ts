@@ -10,7 +10,10 @@ import { listed, ruleType } from "./entry.js";
 const examples = strict({ match: z.array(relPath).max(50).optional(), not_match: z.array(relPath).max(50).optional() }).describe(
   "Paths that must and must not match, checked when the policy loads.",
 );
-const on = z.array(z.enum(changeKinds)).min(1).describe("Only these kinds of change count; a rename is its old path deleted and its new path added.");
+const on = z
+  .array(z.enum(changeKinds))
+  .min(1)
+  .describe("Only these kinds of change count; a rename is its old path deleted and its new path added.");
 
 export const allowedPaths = ruleType({
   fails: "a changed path matches none of `paths`",
@@ -18,7 +21,12 @@ export const allowedPaths = ruleType({
   params: { paths: pathList, examples: examples.optional() },
   find({ paths }, { files }) {
     const allowed = pathMatcher(paths);
-    return listed("changed outside the allowed paths", pathEvents(files).filter((event) => !allowed(event.path)).map((event) => event.path));
+    return listed(
+      "changed outside the allowed paths",
+      pathEvents(files)
+        .filter((event) => !allowed(event.path))
+        .map((event) => event.path),
+    );
   },
 });
 
@@ -55,6 +63,9 @@ export const testsRequired = ruleType({
     const tests = pathMatcher(params.tests);
     const present = files.filter((file) => file.status !== "deleted");
     if (present.some((file) => tests(file.path))) return undefined;
-    return listed("source changed without a test change", present.filter((file) => source(file.path)).map((file) => file.path));
+    return listed(
+      "source changed without a test change",
+      present.filter((file) => source(file.path)).map((file) => file.path),
+    );
   },
 });

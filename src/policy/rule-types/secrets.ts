@@ -25,7 +25,8 @@ const regex = z
 
 function detectorsProblem(value: unknown): string {
   const unknown = Array.isArray(value) ? value.find((id) => !(detectorIds as readonly unknown[]).includes(id)) : undefined;
-  if (typeof unknown === "string") return `unknown detector "${unknown}"${didYouMean(unknown, detectorIds)}; known: ${detectorIds.join(", ")}`;
+  if (typeof unknown === "string")
+    return `unknown detector "${unknown}"${didYouMean(unknown, detectorIds)}; known: ${detectorIds.join(", ")}`;
   return `must be "all" or a list of detector ids, got ${describeValue(value)}`;
 }
 
@@ -46,13 +47,18 @@ export const secrets = ruleType({
       .optional()
       .describe('"all" (the default) or a list; [] runs only custom ones.'),
     custom: z.array(customDetectorSchema).max(50).optional(),
-    allow: strict({ paths: pathList.optional(), patterns: z.array(regex).max(100).optional().describe("Tested against the matched text.") }).optional(),
+    allow: strict({
+      paths: pathList.optional(),
+      patterns: z.array(regex).max(100).optional().describe("Tested against the matched text."),
+    }).optional(),
   },
   defaults: { detectors: "all" },
   find(params, { files }) {
     const ids = params.detectors === "all" ? detectorIds : params.detectors;
     const findings = scanForSecrets(
-      files.filter((file) => !file.binary && file.status !== "deleted").map((file) => ({ path: file.path, addedLines: file.addedLines ?? [] })),
+      files
+        .filter((file) => !file.binary && file.status !== "deleted")
+        .map((file) => ({ path: file.path, addedLines: file.addedLines ?? [] })),
       {
         detectors: [...builtinDetectors(ids), ...(params.custom ?? []).map(customDetector)],
         allowPaths: params.allow?.paths ? pathMatcher(params.allow.paths) : undefined,

@@ -30,8 +30,14 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
     ? `${job.task_label}: partial work (${partial === "cancel" ? "cancelled" : partial})`
     : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
   const withheld = await filesToWithhold(prepared.place, policy, scanner, prepared.placed);
-  const message = { subject: scanner.redact(subject), body: summary && scanner.redact(summary), trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label } };
-  const head = (await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)])) ?? (await git(job.repo.root).revparse([job.branch]));
+  const message = {
+    subject: scanner.redact(subject),
+    body: summary && scanner.redact(summary),
+    trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label },
+  };
+  const head =
+    (await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)])) ??
+    (await git(job.repo.root).revparse([job.branch]));
   const changes = await changeSummary(job.repo.root, job.base.commit, head);
   return { head_commit: head, changes, ...(withheld.length ? { withheld } : {}) };
 }

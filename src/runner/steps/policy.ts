@@ -45,7 +45,8 @@ async function blobAt(root: string, commit: string, path: string, limit: number)
   const size = await gitRun(root, ["cat-file", "-s", `${commit}:${path}`]);
   if (size.exitCode !== 0) return undefined;
   const bytes = Number(size.stdout.trim());
-  if (bytes > limit) throw new PolicyError([`${path}:1:1 [TOO_LARGE] ${path.split("/").at(-1)} is ${formatBytes(bytes)}; the limit is 64KiB`]);
+  if (bytes > limit)
+    throw new PolicyError([`${path}:1:1 [TOO_LARGE] ${path.split("/").at(-1)} is ${formatBytes(bytes)}; the limit is 64KiB`]);
   return gitBytes(root, ["cat-file", "blob", `${commit}:${path}`]);
 }
 

@@ -60,7 +60,11 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   input.defer(async () => {
     if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
   });
-  const place = later ? await existingWorktree(job) : await time("worktree", () => addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")));
+  const place = later
+    ? await existingWorktree(job)
+    : await time("worktree", () =>
+        addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")),
+      );
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
   // A linked directory is the host's own: the job sees it read-only, through its link.
   const linked = policy.worktree.link.map((path) => join(job.repo.root, path));
@@ -80,15 +84,23 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
     return { bin, runtime, place, committer, confinement, commands, placed: job.placed ?? [] };
   }
   const setupPlace = { ...commands, logDir: join(store.dir(job.id), "setup") };
-  const prep = await time("setup", () => prepareWorktree({ job, policy, worktreeInclude: input.worktreeInclude, place: setupPlace, handOver }));
-  console.error(`${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`); // to runner.log
+  const prep = await time("setup", () =>
+    prepareWorktree({ job, policy, worktreeInclude: input.worktreeInclude, place: setupPlace, handOver }),
+  );
+  console.error(
+    `${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`,
+  ); // to runner.log
   return { bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
 }
 
 /** The worktree a first round made: still there, with the git dir git gave it then. */
 async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace> {
   const found = await lstat(job.worktree).catch(() => undefined);
-  if (!found?.isDirectory() || !job.worktree_git_dir) throw new UserError("not_found", `job ${job.id}'s worktree ${job.worktree} is gone; the job cannot go on, start a new one`, { job_id: job.id, path: job.worktree });
+  if (!found?.isDirectory() || !job.worktree_git_dir)
+    throw new UserError("not_found", `job ${job.id}'s worktree ${job.worktree} is gone; the job cannot go on, start a new one`, {
+      job_id: job.id,
+      path: job.worktree,
+    });
   return { worktree: job.worktree, gitDir: job.worktree_git_dir };
 }
 

@@ -27,13 +27,26 @@ export interface ReviewInput {
 
 export type Reviewed = Required<Pick<JobRecord, "verdict" | "head_commit">>;
 
-export async function review({ job, policy, prepared, head, files, checks, withheld, report, reportProblem }: ReviewInput): Promise<Reviewed> {
+export async function review({
+  job,
+  policy,
+  prepared,
+  head,
+  files,
+  checks,
+  withheld,
+  report,
+  reportProblem,
+}: ReviewInput): Promise<Reviewed> {
   const judged = evaluatePolicy(policy, files, checks);
-  const checkCommands = Object.fromEntries(Object.entries(policy.checks).map(([name, check]) => [name, typeof check.run === "string" ? check.run : check.run.join(" ")]));
+  const checkCommands = Object.fromEntries(
+    Object.entries(policy.checks).map(([name, check]) => [name, typeof check.run === "string" ? check.run : check.run.join(" ")]),
+  );
   const changedPaths = files.flatMap((file) => (file.oldPath ? [file.path, file.oldPath] : [file.path]));
   const claimed = [...judged.fired, ...claimReasons(report, reportProblem, { checks, checkCommands, changedPaths })];
   const { verdict, fired } = withWithheldJudged(summarize(claimed), claimed, withheld);
-  const signed = head === job.base.commit ? head : await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
+  const signed =
+    head === job.base.commit ? head : await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
   return { verdict: { ...verdict, fired }, head_commit: signed };
 }
 

@@ -105,7 +105,9 @@ async function runWorker(input: WorkInput, command: WorkerCommand, relay: Relay)
   input.report(facts, true);
   stopper.watchWorker(worker);
   const lastEventAt = () => (facts.last_event_at ? Date.parse(facts.last_event_at) : undefined);
-  const watchdog = watch({ timeoutS: job.settings.timeout_s, stallS: job.settings.stall_s }, worker, relay, lastEventAt, (cause) => stopper.stop(cause));
+  const watchdog = watch({ timeoutS: job.settings.timeout_s, stallS: job.settings.stall_s }, worker, relay, lastEventAt, (cause) =>
+    stopper.stop(cause),
+  );
   const finished = await worker.outcome.finally(() => clearInterval(watchdog));
   // The summary goes into a commit message too, which no record-level redaction would reach.
   const outcome: WorkerOutcome = { ...finished, ...(finished.summary ? { summary: redact(finished.summary) } : {}) };
