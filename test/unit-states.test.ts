@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { liveness, nextPollS, quietMs, staleHeartbeatMs, type LivenessState } from "../src/control/liveness.js";
 import { activeStates, assertTransition, terminalStates, type JobRecord, type JobState } from "../src/store/record.js";
+import { recordEpoch, sampleRecord } from "./records.js";
 
 const states: JobState[] = [...activeStates, ...terminalStates];
 
@@ -42,21 +43,11 @@ test("every from × to: the allowed moves pass, every other one is refused namin
   assert.equal(allowed.size, 6 + 5 * 4 + 1 + 5 + 4);
 });
 
-const t0 = Date.parse("2026-01-01T00:00:00.000Z");
+const t0 = recordEpoch;
 const at = (s: number) => new Date(t0 + s * 1000).toISOString();
 
 function record(status: JobState, facts: { heartbeatS?: number; lastEventS?: number; endedS?: number } = {}): JobRecord {
-  return {
-    version: 1,
-    id: "fix-sum-k7m2",
-    task_label: "fix-sum",
-    task_title: "Fix sum",
-    repo: { root: "/r", common_dir: "/r/.git" },
-    base: { ref: "HEAD", commit: "a".repeat(40) },
-    branch: "code-worker/fix-sum-k7m2",
-    worktree: "/h/worktrees/fix-sum-k7m2",
-    tier: { chosen: "fast", requested: "fast", model: "m", label: "M" },
-    settings: { timeout_s: 3600, stall_s: 120, sandbox: true, max_jobs: 2, home: "/h" },
+  return sampleRecord({
     status,
     created_at: at(0),
     ...(facts.endedS === undefined ? {} : { ended_at: at(facts.endedS) }),
@@ -64,7 +55,7 @@ function record(status: JobState, facts: { heartbeatS?: number; lastEventS?: num
     ...(facts.lastEventS === undefined
       ? {}
       : { worker: { turns: 3, last_event_at: at(facts.lastEventS), last_activity: "Edit src/sum.js" } }),
-  };
+  });
 }
 
 test("liveness: running, quiet, stalled, exited and dead, at their boundaries", () => {

@@ -19,23 +19,14 @@ import {
   type CompactResult,
 } from "../src/views/compact.js";
 import { describeJob, roundLine, roundLines } from "../src/views/human.js";
+import { recordEpoch, sampleRecord } from "./records.js";
 
-const t0 = Date.parse("2026-01-01T00:00:00.000Z");
+const t0 = recordEpoch;
 
 function doneJob(extra: Partial<JobRecord> = {}): JobRecord {
-  return {
-    version: 1,
-    id: "fix-sum-k7m2",
-    task_label: "fix-sum",
-    task_title: "Fix sum",
-    repo: { root: "/r", common_dir: "/r/.git" },
-    base: { ref: "HEAD", commit: "a".repeat(40) },
-    branch: "code-worker/fix-sum-k7m2",
-    worktree: "/h/worktrees/fix-sum-k7m2",
+  return sampleRecord({
     tier: { chosen: "fast", requested: "fast", model: "m", label: "flash" },
-    settings: { timeout_s: 3600, stall_s: 120, sandbox: true, max_jobs: 2, home: "/h" },
     status: "done",
-    created_at: new Date(t0).toISOString(),
     ended_at: new Date(t0 + 142_000).toISOString(),
     worker: { turns: 12, summary: "Fixed CSV header parsing; added a test." },
     changes: { files: 2, insertions: 42, deletions: 7, top: ["src/orders/import.ts +30 -5", "test/import.test.ts +12 -2"], more: 0 },
@@ -43,7 +34,7 @@ function doneJob(extra: Partial<JobRecord> = {}): JobRecord {
     verdict: { verdict: "approve", reasons: [], fired: [] },
     merge: { status: "clean", base: "aaaaaaa", host_head: "bbbbbbb", host_head_full: "b".repeat(40), branch_head: "c".repeat(40) },
     ...extra,
-  };
+  });
 }
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));

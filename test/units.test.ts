@@ -10,6 +10,7 @@ import { autoThinkChars, chooseTier } from "../src/control/tier.js";
 import { compactResult, jobView, listLine, listLineBudget, progressLine, resultBudget } from "../src/views/compact.js";
 import { providerBase } from "../src/worker/command.js";
 import { StreamFold } from "../src/worker/stream.js";
+import { sampleRecord } from "./records.js";
 
 test("configuration errors name the variable to change", () => {
   const cases: [Record<string, string>, RegExp][] = [
@@ -106,20 +107,14 @@ test("the redactor replaces every copy of the key", () => {
 });
 
 function bigJob(): JobRecord {
-  return {
-    version: 1,
+  return sampleRecord({
     id: "big-job-abcd",
     task_label: "big-job",
     task_title: "Big",
-    repo: { root: "/r", common_dir: "/r/.git" },
-    base: { ref: "HEAD", commit: "a".repeat(40) },
-    branch: "code-worker/big-job-abcd",
-    worktree: "/h/worktrees/big-job-abcd",
     tier: { chosen: "think", requested: "auto", model: "m", label: "M" },
     settings: { timeout_s: 3600, stall_s: 600, sandbox: false, max_jobs: 2, home: "/h" },
     status: "failed",
     error: `the provider failed on 3 requests: ${"overloaded ".repeat(200)}`,
-    created_at: "2026-01-01T00:00:00.000Z",
     ended_at: "2026-01-01T00:10:00.000Z",
     worker: { turns: 60, summary: "I changed a great many things. ".repeat(100), last_activity: `Bash ${"x".repeat(500)}` },
     changes: {
@@ -129,7 +124,7 @@ function bigJob(): JobRecord {
       top: Array.from({ length: 5 }, (_, i) => `src/${"deep/".repeat(20)}file-${i}.ts +100 -3`),
       more: 395,
     },
-  };
+  });
 }
 
 test("the compact result fits its budget whatever the worker did, and says what it left out", () => {
