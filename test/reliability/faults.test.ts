@@ -41,6 +41,19 @@ const faults: Fault[] = [
     error: /^the provider failed on \d requests: /,
   },
   {
+    // The first round leaves the sample's check failing; the provider fails the fix round.
+    name: "provider fails (500) in the fix round the runner starts itself",
+    script: {
+      turns: [
+        { content: [{ type: "tool_use", name: "Write", input: { file_path: "NOTES.md", content: "notes\n" } }] },
+        say("Wrote notes."),
+      ],
+      rounds: [{ when: "The checks failed on your change", turns: [], fallback: { status: 500 } }],
+    },
+    status: "failed",
+    error: /^the provider failed on \d+ requests?: .*; partial work is on branch code-worker\//,
+  },
+  {
     name: "provider never answers",
     script: { turns: [{ hang: true }] },
     env: { CODE_WORKER_STALL_S: "5" },
