@@ -41,7 +41,7 @@ test("a flag or argument the command does not take is one line with the command'
     [["start", "--wait=yes"], `code-worker: --wait takes no value for start (${startUsage})`],
     [["wait"], "code-worker: missing JOB (usage: code-worker wait JOB [--timeout S])"],
     [["frob", "--x"], 'code-worker: unknown command "frob" (see code-worker --help)'],
-    [["policy", "lint"], "code-worker: policy needs check or explain (see code-worker --help)"],
+    [["policy", "lint"], "code-worker: policy needs check, test or explain (see code-worker --help)"],
     [["continue", "--task", "Also sort."], `code-worker: missing JOB (${continueUsage})`],
     [["continue", "a-abcd", "--label", "x"], `code-worker: unknown option --label for continue (${continueUsage})`],
     [["continue", "a-abcd"], "code-worker: say what to do with --task TEXT or --task-file F"],
@@ -55,9 +55,13 @@ test("a flag or argument the command does not take is one line with the command'
     assert.equal(result.exitCode, 2, args.join(" "));
     assert.equal(result.stdout, "");
   }
+  // --help answers whatever else was typed, with the command's own help.
   const help = await run(["start", "--frob", "--help"]);
   assert.equal(help.exitCode, 0);
-  assert.match(help.stdout, /^ {2}policy check \[FILE\.\.\.\] +validate policy files/m);
+  assert.equal(help.stdout.split("\n")[0], startUsage.replace(" [--base", "\n      [--base").split("\n")[0]);
+  const global = await run(["--help"]);
+  assert.equal(global.exitCode, 0);
+  assert.match(global.stdout, /^ {2}policy check \[FILE\.\.\.\] +validate policy files/m);
 });
 
 test("with --json an error is {error: {code, message, …data}} on stdout alone, with the same exit code", async (t) => {

@@ -5,7 +5,6 @@
 // no network, setup steps (from the base commit's policy) do.
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import type { Redact } from "../secret/redact.js";
 import { confinedArgv, type Confinement } from "../os/confine.js";
 import { killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
@@ -41,6 +40,8 @@ const termGraceMs = 3000;
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   const started = Date.now();
   const [file, ...args] = commandLine(spec);
+  // Loaded on first use: a job whose policy runs no command never pays for execa's hundred files.
+  const { execa } = await import("execa");
   const child = execa(file!, args, {
     cwd: spec.cwd,
     env: commandEnv(spec),

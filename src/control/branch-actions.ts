@@ -63,7 +63,7 @@ async function headsFromFilesOf(job: JobRecord, branches: string[]): Promise<(st
 
 async function refreshMerge(store: JobStore, job: JobRecord, inputs: MergeInputs): Promise<JobRecord> {
   if (job.merge && job.merge.host_head_full === (inputs.hostHead ?? "") && job.merge.branch_head === inputs.branchHead) return job;
-  const merge = { ...(await mergeStatus(job.repo.root, job.branch, job.base.commit)), branch_head: inputs.branchHead };
+  const merge = { ...(await mergeStatus(job.repo.root, job.branch, job.base.commit, inputs)), branch_head: inputs.branchHead };
   const updated = { ...job, merge };
   await store.write(updated);
   return updated;
@@ -160,9 +160,18 @@ export function collectable(job: JobRecord, olderThanMs: number, nowMs: number):
   return nowMs - endedAt >= olderThanMs;
 }
 
-/** An applied job keeps its record and loses its branch; any other collectable job is discarded. */
+/** An applied job keeps its record and loses its branch; any other collectable job is discarded, its outcome kept in collected_from. */
 export async function collect(store: JobStore, job: JobRecord): Promise<JobRecord> {
-  if (job.status !== "applied") return discardEndedJob(store, job);
+  if (job.status !== "applied") {
+    const discarded = await discardEndedJob(store, job);
+    const collected = {
+      ...discarded,
+      collected_at: discarded.discarded_at,
+      collected_from: isTerminal(job.status) ? job.status : undefined,
+    };
+    await store.write(collected);
+    return collected;
+  }
   await discardJob(job.repo.root, job.worktree, job.branch);
   const collected = { ...job, collected_at: now() };
   await store.write(collected);

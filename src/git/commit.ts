@@ -2,7 +2,7 @@
 // what every code-worker commit shares: its message layout and its identities. The worktree is
 // named by its git dir explicitly, so nothing the worker wrote in the worktree decides which
 // repository or branch git writes to.
-import { execa } from "execa";
+import { runFile } from "../os/run-file.js";
 import { nulEntries, parseIdent } from "./parse.js";
 import { firstLine, gitRun } from "./raw.js";
 
@@ -33,35 +33,42 @@ async function inWorktree(place: WorktreePlace, args: string[], env: Record<stri
 
 /** Paths the worker added or changed (not deleted), which the commit would store as new objects. */
 export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
+  // A fresh worktree's index is racy (its files are as new as it is), so every command that compares
+  // them rehashes every file; one refresh writes their stat info down for ls-files, add and commit.
+  // Best effort: a lock the worker's own git left only costs the rehash.
+  await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "update-index", "-q", "--refresh"]);
   const out = await inWorktree(place, ["ls-files", "-z", "--others", "--modified", "--exclude-standard"]);
   return [...new Set(nulEntries(out))];
 }
 
 /**
- * Commits all changes in the worktree but the paths withheld (they never become objects);
- * returns the new head, or undefined when nothing changed.
+ * Commits all changes in the worktree but the paths withheld (they never become objects); true when
+ * it made a commit, false when nothing changed. `pending` is pendingPaths' answer, when the caller has it.
  */
 export async function commitAll(
   place: WorktreePlace,
   message: CommitMessage,
   committer: Identity,
   withheld: string[] = [],
-): Promise<string | undefined> {
+  pending?: string[],
+): Promise<boolean> {
   // Only what git would add is excluded: it refuses to be told about a path it ignores anyway.
-  const pending = new Set((await pendingPaths(place)).map((path) => path.replace(/\/$/, "")));
+  const adding = new Set((pending ?? (await pendingPaths(place))).map((path) => path.replace(/\/$/, "")));
   const excludes = withheld
     .map((path) => path.replace(/\/$/, ""))
-    .filter((path) => pending.has(path))
+    .filter((path) => adding.has(path))
     .map((path) => `:(exclude,literal)${path}`);
   await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
-  const staged = await inWorktree(place, ["diff", "--cached", "--name-only", "--no-ext-diff"]);
-  if (!staged.trim()) return undefined;
+  // Exit 1: something is staged.
+  const staged = await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "diff", "--cached", "--quiet"]);
+  if (staged.exitCode === 0) return false;
+  if (staged.exitCode !== 1) throw new Error(`git diff failed: ${firstLine(staged.stderr)}`);
   await inWorktree(place, ["commit", "--quiet", "--no-verify", ...messageArgs(message)], identityEnv(codeWorkerIdentity, committer));
-  return (await inWorktree(place, ["rev-parse", "HEAD"])).trim();
+  return true;
 }
 
-/** Adds trailers to the job's last commit (the verdict is known only after the commit is checked). */
-export async function addTrailers(place: WorktreePlace, trailers: Record<string, string>, committer: Identity): Promise<string> {
+/** Adds trailers to the job's last commit (the verdict is known only after the commit is checked); the caller reads the new head. */
+export async function addTrailers(place: WorktreePlace, trailers: Record<string, string>, committer: Identity): Promise<void> {
   const args = [
     "commit",
     "--amend",
@@ -72,7 +79,6 @@ export async function addTrailers(place: WorktreePlace, trailers: Record<string,
     ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`]),
   ];
   await inWorktree(place, args, identityEnv(undefined, committer));
-  return (await inWorktree(place, ["rev-parse", "HEAD"])).trim();
 }
 
 /** Subject, body and trailers as git's -m paragraphs. */
@@ -97,15 +103,17 @@ export function identityEnv(author: Identity | undefined, committer: Identity): 
  * worker runs: no worker can write the files it reads.
  */
 export async function userIdentity(dir: string): Promise<Identity> {
-  const ident = await execa("git", ["var", "GIT_COMMITTER_IDENT"], {
-    cwd: dir,
-    reject: false,
-    stdin: "ignore",
-    env: { GIT_TERMINAL_PROMPT: "0" },
-  });
-  const identity = parseIdent(ident.stdout);
+  const env = { ...definedEnv(), GIT_TERMINAL_PROMPT: "0" };
   // git var invents "root <root@host>" when nothing is configured; only a configured email counts.
-  const configured = await execa("git", ["config", "user.email"], { cwd: dir, reject: false, stdin: "ignore" });
+  const [ident, configured] = await Promise.all([
+    runFile("git", ["var", "GIT_COMMITTER_IDENT"], { cwd: dir, env }),
+    runFile("git", ["config", "user.email"], { cwd: dir, env: definedEnv() }),
+  ]);
+  const identity = parseIdent(ident.stdout);
   if (ident.exitCode !== 0 || !identity || !configured.stdout.trim()) return codeWorkerIdentity;
   return identity;
+}
+
+function definedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

@@ -5,6 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isObjectId, parseHeadFile, parsePackedRefs } from "./parse.js";
+import { resolveAll } from "./raw.js";
 
 /** HEAD's commit and each branch's, or undefined when the files do not settle it (ask git then). */
 export async function headsFromFiles(
@@ -43,4 +44,20 @@ export async function headsFromFiles(
     heads.push(resolved);
   }
   return { head, branches: heads };
+}
+
+/** A branch's commit (undefined when there is no such branch), from its ref file when the files settle it, else from git. */
+export async function branchHead(root: string, commonDir: string, branch: string): Promise<string | undefined> {
+  const found = await headsFromFiles(commonDir, [branch]);
+  if (found) return found.branches[0];
+  return (await resolveAll(root, [`refs/heads/${branch}^{commit}`]))[0];
+}
+
+/** headsFromFiles for a host checkout: only one whose git dir is its own `.git` keeps its HEAD in the common dir. */
+export async function checkoutHeadsFromFiles(
+  root: string,
+  commonDir: string,
+  branches: string[],
+): Promise<{ head: string | undefined; branches: (string | undefined)[] } | undefined> {
+  return commonDir === join(root, ".git") ? headsFromFiles(commonDir, branches) : undefined;
 }

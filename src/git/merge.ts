@@ -3,8 +3,7 @@
 // so it is cheap to recompute whenever the host's HEAD or the job's branch moves.
 import { UserError } from "../errors.js";
 import { parseMergeTree, type MergeResult } from "./parse.js";
-import { firstLine, gitRun, resolveAll } from "./raw.js";
-import { gitWithoutHooks } from "./repo.js";
+import { firstLine, gitRun, gitWithoutHooks, resolveAll } from "./raw.js";
 
 export interface MergeStatus {
   status: "clean" | "conflicts" | "empty";
@@ -58,14 +57,21 @@ export async function jobCommits(hostRoot: string, branch: string, baseCommit: s
 
 /**
  * "empty" when applying would change nothing (the branch has no changes against its base, or the
- * host's HEAD already has them: apply refuses both), else whether it merges cleanly.
+ * host's HEAD already has them: apply refuses both), else whether it merges cleanly. With the heads
+ * already known (read from the ref files), the trees are read beside the throwaway commit's making.
  */
-export async function mergeStatus(hostRoot: string, branch: string, baseCommit: string): Promise<MergeStatus> {
-  const { hostHead, branchHead, base, hostTree, empty } = await jobCommits(hostRoot, branch, baseCommit);
+export async function mergeStatus(hostRoot: string, branch: string, baseCommit: string, known?: MergeInputs): Promise<MergeStatus> {
+  const { hostHead, branchHead } = known ?? (await mergeInputs(hostRoot, branch));
+  const [[base, baseTree, branchTree, hostTree], onto] = await Promise.all([
+    resolveAll(hostRoot, [`${baseCommit}^{commit}`, `${baseCommit}^{tree}`, `${branchHead}^{tree}`, `${hostHead ?? baseCommit}^{tree}`]),
+    ontoBase(hostRoot, hostHead, baseCommit).catch((error: unknown) => error as Error),
+  ]);
+  if (!base) throw new UserError("not_found", `base "${baseCommit}" is not a commit in "${hostRoot}"`, { base: baseCommit });
+  if (onto instanceof Error) throw onto;
   const heads = { base: short(base), host_head: short(hostHead ?? ""), host_head_full: hostHead ?? "" };
-  if (empty) return { status: "empty", ...heads };
-  const { tree, conflicts } = await mergeChange(hostRoot, hostHead, base, branchHead);
-  if (conflicts.length === 0) return { status: tree === hostTree ? "empty" : "clean", ...heads };
+  if (baseTree === branchTree) return { status: "empty", ...heads };
+  const { tree, conflicts } = await mergeCommits(hostRoot, onto, branchHead);
+  if (conflicts.length === 0) return { status: hostHead && tree === hostTree ? "empty" : "clean", ...heads };
   return { status: "conflicts", conflicts: { paths: conflicts.slice(0, shownConflicts), count: conflicts.length }, ...heads };
 }
 
@@ -77,13 +83,13 @@ export async function mergeStatus(hostRoot: string, branch: string, baseCommit: 
  * so a host on another branch gets the job's change and nothing else.
  */
 export async function mergeChange(root: string, hostHead: string | undefined, base: string, branchHead: string): Promise<MergeResult> {
+  return mergeCommits(root, await ontoBase(root, hostHead, base), branchHead);
+}
+
+/** The throwaway commit mergeChange merges onto: the host's tree, the job's base its one parent. */
+async function ontoBase(root: string, hostHead: string | undefined, base: string): Promise<string> {
   const hostTree = hostHead ? `${hostHead}^{tree}` : await gitWithoutHooks(root, ["mktree"]); // an unborn branch: the empty tree
-  const onto = await gitWithoutHooks(
-    root,
-    ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree],
-    throwawayIdentity,
-  );
-  return mergeCommits(root, onto, branchHead);
+  return gitWithoutHooks(root, ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree], throwawayIdentity);
 }
 
 /** `git merge-tree --write-tree` of two commits: the merged tree (conflict markers and all) and the conflicted paths. */

@@ -2,8 +2,8 @@
 // path's leading space) and the exit code as a value (merge-tree exits 1 on conflicts, which is an
 // answer, not a failure). Every git runs hardened (safe.ts): no hooks, no config or driver from
 // outside the repository's own config.
-import { execa } from "execa";
 import { nulEntries, parseObjectIds } from "./parse.js";
+import { runFile, runFileBytes } from "../os/run-file.js";
 import { gitEnv, gitSafetyArgs } from "./safe.js";
 
 export interface GitRun {
@@ -19,15 +19,18 @@ export interface GitRunOptions {
 }
 
 export async function gitRun(dir: string, args: string[], { env = {}, input }: GitRunOptions = {}): Promise<GitRun> {
-  const result = await execa("git", [...gitSafetyArgs(dir), ...args], {
-    cwd: dir,
-    env: { ...gitEnv(), ...env },
-    extendEnv: false,
-    ...(input === undefined ? { stdin: "ignore" as const } : { input }),
-    reject: false,
-    stripFinalNewline: false,
-  });
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  const result = await runFile("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: { ...gitEnv(), ...env }, input });
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Plain git, for the commands simple-git's guards refuse (an author set through the environment).
+ * Returns trimmed stdout; a failure throws with git's stderr.
+ */
+export async function gitWithoutHooks(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const run = await gitRun(dir, args, { env });
+  if (run.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${firstLine(run.stderr)}`);
+  return run.stdout.trim();
 }
 
 /** The entries of a command's NUL-separated output; throws with git's message if it fails. */
@@ -56,15 +59,7 @@ export function firstLine(text: string): string {
 
 /** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
 export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
-  const result = await execa("git", [...gitSafetyArgs(dir), ...args], {
-    cwd: dir,
-    env: gitEnv(),
-    extendEnv: false,
-    stdin: "ignore",
-    encoding: "buffer",
-    reject: false,
-    stripFinalNewline: false,
-  });
-  if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(Buffer.from(result.stderr).toString("utf8"))}`);
-  return Buffer.from(result.stdout);
+  const result = await runFileBytes("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv() });
+  if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(result.stderr)}`);
+  return result.stdout;
 }

@@ -29,15 +29,8 @@ export function git(dir: string): SimpleGit {
   return simpleGit({ baseDir: dir, trimmed: true, config, unsafe, allowEnvironment: Object.keys(env) }).env(env);
 }
 
-/**
- * Plain git, for the commands simple-git's guards refuse (an author set through the environment).
- * Returns trimmed stdout; a failure throws with git's stderr.
- */
-export async function gitWithoutHooks(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const run = await gitRun(dir, args, { env });
-  if (run.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${firstLine(run.stderr)}`);
-  return run.stdout.trim();
-}
+// Lives with the raw runs, so what needs only it does not load simple-git.
+export { gitWithoutHooks } from "./raw.js";
 
 export async function resolveRepo(cwd: string): Promise<HostRepo> {
   if (!isAbsolute(cwd)) throw new UserError("invalid_input", `cwd must be an absolute path, got "${cwd}"`, { cwd });

@@ -6,17 +6,18 @@ import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import type { WorktreePlace } from "./commit.js";
 import { parseGitdirPointer } from "./parse.js";
-import { git, gitWithoutHooks } from "./repo.js";
+import { gitWithoutHooks } from "./raw.js";
 
 /**
- * Adds the worktree; returns it with the git dir git made for it (read now, before any worker could
- * touch the pointer). Concurrent `git worktree add`s in one repository race inside git (one reads
- * another's half-made entry), so they take turns on `lockPath`.
+ * Adds the worktree on a new branch, or detached at the commit when branch is undefined (so the
+ * host's refs are never touched); returns it with the git dir git made for it (read now, before any
+ * worker could touch the pointer). Concurrent `git worktree add`s in one repository race inside git
+ * (one reads another's half-made entry), so they take turns on `lockPath`.
  */
 export async function addWorktree(
   root: string,
   path: string,
-  branch: string,
+  branch: string | undefined,
   baseCommit: string,
   lockPath: string,
 ): Promise<WorktreePlace> {
@@ -29,7 +30,7 @@ export async function addWorktree(
     retries: { retries: 600, minTimeout: 20, maxTimeout: 100 },
   });
   try {
-    await gitWithoutHooks(root, ["worktree", "add", "--quiet", "-b", branch, path, baseCommit]);
+    await gitWithoutHooks(root, ["worktree", "add", "--quiet", ...(branch ? ["-b", branch] : ["--detach"]), path, baseCommit]);
   } finally {
     await release();
   }
@@ -39,6 +40,6 @@ export async function addWorktree(
 }
 
 export async function removeWorktree(root: string, path: string): Promise<void> {
-  if (existsSync(path)) await git(root).raw(["worktree", "remove", "--force", "--force", path]);
-  await git(root).raw(["worktree", "prune"]);
+  if (existsSync(path)) await gitWithoutHooks(root, ["worktree", "remove", "--force", "--force", path]);
+  await gitWithoutHooks(root, ["worktree", "prune"]);
 }

@@ -27,7 +27,7 @@ export interface Confinement {
 }
 
 /** System directories every command needs read-only; on merged-/usr systems several are links. */
-const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"];
+export const systemDirs = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"];
 
 type Mount = { op: "--ro-bind" | "--bind" | "--tmpfs" | "--symlink" | "--dir"; path: string; source?: string };
 

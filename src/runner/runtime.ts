@@ -6,6 +6,7 @@ import { lchown, lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 import { jobUid, type Confinement } from "../os/confine.js";
+import type { EffectivePolicy } from "../policy/layering.js";
 import type { JobRecord } from "../store/record.js";
 import { redactFiles, type SecretScanner } from "../secret/redact.js";
 import type { HomeLayout } from "../store/home.js";
@@ -79,7 +80,7 @@ export async function reopenRuntime(home: HomeLayout, id: string, asRoot = proce
  * key file hidden wherever they would otherwise show.
  */
 export function jobConfinement(
-  job: Readonly<JobRecord>,
+  job: Readonly<Pick<JobRecord, "id" | "repo" | "worktree"> & { settings: Pick<JobRecord["settings"], "home"> }>,
   runtime: Runtime,
   extraReadable: string[],
   keyFile: string | undefined,
@@ -91,6 +92,20 @@ export function jobConfinement(
     masked: keyFile ? [keyFile] : [],
     ...(runtime.uid !== undefined ? { uid: runtime.uid } : {}),
   };
+}
+
+/** The host's directories the policy links into the worktree: the job sees them read-only, through their links. */
+export function linkedDirs(job: Readonly<Pick<JobRecord, "repo">>, policy: EffectivePolicy): string[] {
+  return policy.worktree.link.map((path) => join(job.repo.root, path));
+}
+
+/** Where the job's setup and check commands run: its confinement, with the worktree and their own home writable. */
+export function commandConfinement(
+  confinement: Omit<Confinement, "cwd" | "network" | "writable" | "tmp">,
+  job: Readonly<Pick<JobRecord, "worktree">>,
+  runtime: Runtime,
+): Omit<Confinement, "cwd" | "network"> {
+  return { ...confinement, writable: [job.worktree, runtime.commands.home], tmp: runtime.commands.tmp };
 }
 
 /** Gives a tree to the job's uid (root runners only), or takes it back; links are changed, never followed. */

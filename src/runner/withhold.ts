@@ -14,17 +14,18 @@ import { sizeBytes } from "../policy/sizes.js";
 import type { SecretScanner } from "../secret/redact.js";
 import type { Withheld } from "../facts/change.js";
 
-/** The worker's pending files to keep out of the commit; `placed` (what setup put there) is not the worker's. */
+/** The worker's pending files (pendingPaths' answer, when the caller has it) to keep out of the commit; `placed` (what setup put there) is not the worker's. */
 export async function filesToWithhold(
   place: WorktreePlace,
   policy: EffectivePolicy,
   scanner: SecretScanner,
   placed: string[] = [],
+  pending?: string[],
 ): Promise<Withheld[]> {
   const limit = sizeLimit(policy);
   const withheld: Withheld[] = [];
   const kept: { path: string; bytes: number }[] = [];
-  for (const path of await pendingPaths(place)) {
+  for (const path of pending ?? (await pendingPaths(place))) {
     if (placed.includes(path.replace(/\/$/, ""))) continue;
     const { why, bytes } = await judge(join(place.worktree, path), path, limit(path), scanner);
     if (why) withheld.push({ path, why, ...(why === "size" ? { bytes } : {}) });

@@ -8,11 +8,11 @@ import { UserError } from "../errors.js";
 import { gitList, gitRun } from "../git/raw.js";
 import type { EffectivePolicy } from "../policy/layering.js";
 import { pathMatcher } from "../policy/paths.js";
-import { runPolicyCommand, type CommandPlace } from "../checks/run-command.js";
+import { runPolicyCommand, type CommandOutcome, type CommandPlace } from "../checks/run-command.js";
 import type { JobRecord } from "../store/record.js";
 
 export interface PrepContext {
-  job: Readonly<JobRecord>;
+  job: Readonly<Pick<JobRecord, "repo" | "worktree">>;
   policy: EffectivePolicy;
   /** .worktreeinclude at the base commit, if the repository has one. */
   worktreeInclude?: string;
@@ -20,6 +20,8 @@ export interface PrepContext {
   place: Omit<CommandPlace, "network">;
   /** Called once the worktree holds its copies and links, before any setup step runs in it. */
   handOver(): Promise<void>;
+  /** Told each setup step's outcome as it ends, the failing one included (`policy test` prints them). */
+  onStep?(name: string, outcome: CommandOutcome): void;
 }
 
 export interface PrepSummary {
@@ -43,6 +45,7 @@ export async function prepareWorktree(ctx: PrepContext): Promise<PrepSummary> {
     if (ctx.place.signal.aborted) break;
     const outcome = await runPolicyCommand(name, step, { ...ctx.place, network: true });
     if (ctx.place.signal.aborted) break;
+    ctx.onStep?.(name, outcome);
     if (outcome.outcome !== "pass") {
       const how =
         outcome.outcome === "timeout"

@@ -106,8 +106,10 @@ export interface JobRecord {
   merge?: MergeStatus & { branch_head: string };
   applied?: { mode: ApplyMode; commit?: string; host_head: string; at: string };
   discarded_at?: string;
-  /** When gc deleted an applied job's branch. */
+  /** When gc deleted the job's branch (and, for any job not applied, discarded it). */
   collected_at?: string;
+  /** The state gc found a job in before discarding it (failed, done …): its outcome, still shown by list. */
+  collected_from?: TerminalState;
   /** The worker's files kept out of the commit: over the size limit, or holding the key. */
   withheld?: Withheld[];
   /** The job branch's head once the runner has committed the worker's change. */

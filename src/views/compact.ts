@@ -210,11 +210,14 @@ export function listLine(job: ListedJob, nowMs: number): string {
   if (isUnreadable(job)) return oneLine(`${job.id} unreadable job.json (${job.problem})`, listLineBudget);
   const live = liveness(job, nowMs, true);
   const changes = job.changes ? ` ${job.changes.files}f +${job.changes.insertions} -${job.changes.deletions}` : "";
+  // A job gc cleaned keeps the outcome it had (failed, done and rejected), beside the fact.
+  const outcome = job.collected_from ?? job.status;
   const verdict =
-    job.status === "done" && job.verdict
-      ? ` ${job.verdict.verdict}${job.merge && job.merge.status !== "clean" ? ` ${job.merge.status}` : ""}`
+    outcome === "done" && job.verdict
+      ? ` ${job.verdict.verdict}${job.merge && job.merge.status !== "clean" && !job.collected_at ? ` ${job.merge.status}` : ""}`
       : "";
-  return oneLine(`${job.id} ${job.status} ${job.tier.chosen} ${live.elapsed_s}s${changes}${verdict}`, listLineBudget);
+  const cleaned = job.collected_at ? " cleaned" : "";
+  return oneLine(`${job.id} ${outcome} ${job.tier.chosen} ${live.elapsed_s}s${changes}${verdict}${cleaned}`, listLineBudget);
 }
 
 /** What a person watching a job sees change: `working · Edit src/sum.js · 3 turns · 4s` (`working · round 2 · …` past the first). */

@@ -1,6 +1,8 @@
 // Runs Claude Code once: the task on stdin, stream-json lines out, cancel by SIGINT and then the
 // whole descendant tree. Knows nothing of jobs or git.
-import { execa } from "execa";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { commandLine, killSnapshot, killTree, signal, snapshotTree } from "../os/processes.js";
 import type { WorkerCommand } from "./command.js";
 import { StreamFold, type WorkerOutcome, type WorkerProgress } from "./stream.js";
@@ -26,18 +28,19 @@ const graceMs = 2000;
 export const resultGraceMs = 5000;
 
 export function startWorker(command: WorkerCommand, cwd: string, task: string, hooks: WorkerHooks): RunningWorker {
-  const child = execa(command.file, command.args, {
+  const child = spawn(command.file, command.args, {
     cwd,
     env: command.env,
-    extendEnv: false,
-    input: task,
     detached: true, // its own process group: signals meant for the runner do not reach it
-    reject: false,
-    buffer: false,
-    stripFinalNewline: false,
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  // Listened for before anything can end it: an exit that came first is still seen.
+  const exited = once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>;
+  child.on("error", () => undefined); // a binary that did not start has no pid, said below
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start the worker binary ${command.file}`);
+  child.stdin.on("error", () => undefined); // a worker that exits before reading its task
+  child.stdin.end(task);
 
   const fold = new StreamFold(cwd);
   let stderr = "";
@@ -47,7 +50,7 @@ export function startWorker(command: WorkerCommand, cwd: string, task: string, h
 
   let lingering: NodeJS.Timeout | undefined;
   const outcome = (async () => {
-    for await (const line of child.iterable({ from: "stdout" })) {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
       if (!line.trim()) continue;
       hooks.onLine(line);
       let event: Record<string, unknown>;
@@ -59,9 +62,9 @@ export function startWorker(command: WorkerCommand, cwd: string, task: string, h
       hooks.onEvent(fold.progress, fold.push(event));
       if (event.type === "result") lingering ??= setTimeout(() => void stop(), resultGraceMs);
     }
-    const result = await child;
+    const [code, signal] = await exited;
     clearTimeout(lingering);
-    return fold.finish({ code: result.exitCode, signal: result.signal, stderr });
+    return fold.finish({ code: code ?? undefined, signal: signal ?? undefined, stderr });
   })();
 
   let stopping: Promise<void> | undefined;

@@ -4,8 +4,8 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import { execa } from "execa";
 import { dropRoot } from "../os/confine.js";
+import { runFile } from "../os/run-file.js";
 
 /** The programs the sandbox needs, with the Debian package of each. */
 export function sandboxPrograms(): { program: string; pkg: string }[] {
@@ -57,18 +57,13 @@ export async function bubblewrapRefusal(path = process.env.PATH ?? ""): Promise<
   const asRoot = process.getuid?.() === 0;
   const namespaces = asRoot ? ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"] : ["--unshare-all"];
   const drop = asRoot ? dropRoot(65534) : [];
-  const probe = await execa(
+  const probe = await runFile(
     "bwrap",
     [...namespaces, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--", ...drop, "true"],
-    {
-      env: { PATH: path },
-      reject: false,
-      timeout: 10_000,
-      stdin: "ignore",
-    },
+    { env: { PATH: path }, timeoutMs: 10_000 },
   );
   if (probe.exitCode === 0) return undefined;
-  const why = String(probe.stderr || probe.shortMessage || `exit ${probe.exitCode}`)
+  const why = String(probe.stderr || probe.failure || `exit ${probe.exitCode}`)
     .trim()
     .split("\n")[0];
   return `bubblewrap cannot start a sandbox here (${why}); the kernel may forbid unprivileged user namespaces`;

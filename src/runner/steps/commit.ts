@@ -1,9 +1,9 @@
 // Step 4: whatever the worker changed is committed on the job branch, finished or not: nothing is
 // thrown away unasked, but a file over the size limit or holding the key is withheld (it never
 // becomes an object), and what setup placed in the worktree is never part of the change.
-import { commitAll } from "../../git/commit.js";
+import { commitAll, pendingPaths } from "../../git/commit.js";
 import { changeSummary } from "../../git/diffstat.js";
-import { git } from "../../git/repo.js";
+import { branchHead } from "../../git/loose-refs.js";
 import type { EffectivePolicy } from "../../policy/layering.js";
 import type { SecretScanner } from "../../secret/redact.js";
 import type { JobRecord } from "../../store/record.js";
@@ -29,15 +29,22 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
   const subject = partial
     ? `${job.task_label}: partial work (${partial === "cancel" ? "cancelled" : partial})`
     : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
-  const withheld = await filesToWithhold(prepared.place, policy, scanner, prepared.placed);
+  const pending = await pendingPaths(prepared.place);
+  const withheld = await filesToWithhold(prepared.place, policy, scanner, prepared.placed, pending);
   const message = {
     subject: scanner.redact(subject),
     body: summary && scanner.redact(summary),
     trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label },
   };
-  const head =
-    (await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)])) ??
-    (await git(job.repo.root).revparse([job.branch]));
+  await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)], pending);
+  const head = await jobHead(job);
   const changes = await changeSummary(job.repo.root, job.base.commit, head);
   return { head_commit: head, changes, ...(withheld.length ? { withheld } : {}) };
+}
+
+/** The job branch's commit, after a commit step or a verdict moved it. */
+export async function jobHead(job: Readonly<JobRecord>): Promise<string> {
+  const head = await branchHead(job.repo.root, job.repo.common_dir, job.branch);
+  if (!head) throw new Error(`the job branch ${job.branch} is gone from ${job.repo.root}`);
+  return head;
 }

@@ -15,7 +15,16 @@ import type { Redact, SecretScanner } from "../../secret/redact.js";
 import { HomeLayout } from "../../store/home.js";
 import { now, type JobRecord } from "../../store/record.js";
 import type { JobStore } from "../../store/store.js";
-import { chownTree, createRuntime, jobConfinement, reopenRuntime, tidyRuntime, type Runtime } from "../runtime.js";
+import {
+  chownTree,
+  commandConfinement,
+  createRuntime,
+  jobConfinement,
+  linkedDirs,
+  reopenRuntime,
+  tidyRuntime,
+  type Runtime,
+} from "../runtime.js";
 import { prepareWorktree } from "../worktree-prep.js";
 
 /** What preparing a job settles for the steps after it. */
@@ -66,13 +75,13 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
         addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")),
       );
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
-  // A linked directory is the host's own: the job sees it read-only, through its link.
-  const linked = policy.worktree.link.map((path) => join(job.repo.root, path));
-  const confinement = job.settings.sandbox ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linked], keyFile) : undefined;
+  const confinement = job.settings.sandbox
+    ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linkedDirs(job, policy)], keyFile)
+    : undefined;
   const commands: Prepared["commands"] = {
     worktree: job.worktree,
     home: runtime.commands.home,
-    confinement: confinement && { ...confinement, writable: [job.worktree, runtime.commands.home], tmp: runtime.commands.tmp },
+    confinement: confinement && commandConfinement(confinement, job, runtime),
     redact: input.redact,
     signal: input.signal,
   };

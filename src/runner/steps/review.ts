@@ -2,6 +2,7 @@
 // trailers too, and the merge status against the host's HEAD as it is now.
 import type { ChangedFile, CheckOutcome } from "../../facts/change.js";
 import { addTrailers } from "../../git/commit.js";
+import { checkoutHeadsFromFiles } from "../../git/loose-refs.js";
 import { mergeStatus } from "../../git/merge.js";
 import { evaluatePolicy, summarize } from "../../policy/evaluate.js";
 import type { WorkerReport } from "../../worker/report.js";
@@ -10,6 +11,7 @@ import type { EffectivePolicy } from "../../policy/layering.js";
 import type { JobRecord } from "../../store/record.js";
 import type { Withheld } from "../../facts/change.js";
 import { withWithheldJudged } from "../withhold.js";
+import { jobHead } from "./commit.js";
 import type { Prepared } from "./prepare.js";
 
 export interface ReviewInput {
@@ -45,13 +47,15 @@ export async function review({
   const changedPaths = files.flatMap((file) => (file.oldPath ? [file.path, file.oldPath] : [file.path]));
   const claimed = [...judged.fired, ...claimReasons(report, reportProblem, { checks, checkCommands, changedPaths })];
   const { verdict, fired } = withWithheldJudged(summarize(claimed), claimed, withheld);
-  const signed =
-    head === job.base.commit ? head : await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
-  return { verdict: { ...verdict, fired }, head_commit: signed };
+  if (head === job.base.commit) return { verdict: { ...verdict, fired }, head_commit: head };
+  await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
+  return { verdict: { ...verdict, fired }, head_commit: await jobHead(job) };
 }
 
 /** Step 7: whether the branch merges into the host's HEAD, computed without touching a checkout. */
 export async function mergeFacts(job: Readonly<JobRecord>, head: string): Promise<Required<Pick<JobRecord, "merge">>> {
-  const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit);
+  const heads = await checkoutHeadsFromFiles(job.repo.root, job.repo.common_dir, [job.branch]);
+  const branchHead = heads?.branches[0];
+  const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit, branchHead ? { hostHead: heads.head, branchHead } : undefined);
   return { merge: { ...merge, branch_head: head } };
 }
