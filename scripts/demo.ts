@@ -1,6 +1,7 @@
 // `npm run demo`: one whole job, offline. A throwaway repository with a bug, the scripted provider
 // on loopback playing a worker's conversation, and the real Claude Code binary doing the work in
 // the job's own worktree through the same engine the MCP server uses.
+import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { offlineSetup } from "../src/demo/offline.js";
 import { sampleTask } from "../src/demo/sample.js";
@@ -24,8 +25,9 @@ try {
   console.log("\ncompact result (what the host sees):");
   console.log(JSON.stringify(compactResult(job, Date.now()), null, 1));
   console.log(`\nlook at it with git:\n  cd ${repoDir}\n  git log --stat main..${job.branch}\n  git diff main...${job.branch}`);
+  const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
   console.log(
-    `or review and apply it with the CLI:\n  export CODE_WORKER_HOME=${variables.CODE_WORKER_HOME}\n  npx code-worker review ${job.id}\n  npx code-worker apply ${job.id}`,
+    `or review and apply it with the CLI (\`npm link\` in this clone puts code-worker on your PATH for good):\n  alias code-worker='node ${cli}'\n  export CODE_WORKER_HOME=${variables.CODE_WORKER_HOME}\n  code-worker review ${job.id}\n  code-worker apply ${job.id}`,
   );
   console.log(`(the demo leaves ${workspace.path} behind for you to look at; delete it when done)`);
   process.exitCode = job.status === "done" ? 0 : 1;
