@@ -11,7 +11,7 @@ if (unknown.length) {
   process.exit(2);
 }
 
-process.exitCode = await runDoctor({
+const report = await runDoctor({
   env: process.env,
   live: args.includes("--live"),
   // The server of this very build tree: dist/ from npm, or whichever out dir this script was built into.
@@ -20,3 +20,4 @@ process.exitCode = await runDoctor({
   liveCommand: "npm run mcp:doctor -- --live",
   print: (line) => console.log(line),
 });
+process.exitCode = report.code;

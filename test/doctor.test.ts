@@ -179,3 +179,21 @@ async function parseToml(t: TestContext, text: string): Promise<Record<string, u
   }
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
+
+test("code-worker doctor --json gives the same checks and block as one object, and never the key", async (t) => {
+  const { env, keyFile } = await setup(t);
+  const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
+  const result = await execa(process.execPath, [cli, "doctor", "--json"], {
+    env: { ...env, CODE_WORKER_API_KEY: "" },
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  });
+  assert.equal(result.exitCode, 0, result.stdout);
+  assert.ok(!result.stdout.includes(testKey) && !result.stderr.includes(testKey));
+  const report = JSON.parse(result.stdout) as { ok: boolean; checks: { ok: boolean; line: string }[]; codex_config: string };
+  assert.equal(report.ok, true);
+  assert.ok(report.checks.some((check) => check.ok && check.line.includes(keyFile)));
+  assert.match(report.codex_config, /^\[mcp_servers\.code-worker\]$/m);
+  assert.match(report.codex_config, /args = \[".*\/src\/mcp\/main\.js"\]/);
+});

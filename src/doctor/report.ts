@@ -17,8 +17,15 @@ export interface DoctorRun {
   print(line: string): void;
 }
 
-/** Exit 0 when every check passed, 1 otherwise. */
-export async function runDoctor(run: DoctorRun): Promise<number> {
+export interface DoctorReport {
+  /** 0 when every check passed, 1 otherwise. */
+  code: number;
+  checks: Check[];
+  codexConfig: string;
+}
+
+/** Runs every check, printing each as it is known, then the Codex block. */
+export async function runDoctor(run: DoctorRun): Promise<DoctorReport> {
   const { env } = run;
   const checks: Check[] = [];
   const report = (check: Check) => {
@@ -37,8 +44,9 @@ export async function runDoctor(run: DoctorRun): Promise<number> {
   if (run.live) report(await live(env, key));
   else run.print(`  (add --live to send the provider one tiny request: ${run.liveCommand})`);
   run.print("\nFor Codex, add this to ~/.codex/config.toml:\n");
-  run.print(codexConfigBlock(run.serverMain, env).join("\n"));
-  return checks.every((check) => check.ok) ? 0 : 1;
+  const codexConfig = codexConfigBlock(run.serverMain, env).join("\n");
+  run.print(codexConfig);
+  return { code: checks.every((check) => check.ok) ? 0 : 1, checks, codexConfig };
 }
 
 async function live(env: Env, key: KeyFinding): Promise<Check> {

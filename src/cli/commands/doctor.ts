@@ -9,13 +9,15 @@ export const doctor = defineCommand({
   flags: { live: { type: "boolean", about: "also send the provider one tiny request with the key" } },
   maxArgs: 0,
   example: "code-worker doctor --live",
-  async run(_args, flags) {
-    return runDoctor({
+  async run(_args, flags, { out }) {
+    const report = await runDoctor({
       env: process.env,
       live: flags.live === true,
       serverMain: fileURLToPath(new URL("../../mcp/main.js", import.meta.url)),
       liveCommand: "code-worker doctor --live",
-      print: (line) => console.log(line),
+      print: (line) => out.line(line),
     });
+    if (out.json) out.print({ ok: report.code === 0, checks: report.checks, codex_config: report.codexConfig });
+    return report.code;
   },
 });
