@@ -61,9 +61,11 @@ export interface PrepareInput {
 export async function prepare(input: PrepareInput): Promise<Prepared> {
   const { store, job, policy, bin, time } = input;
   const later = (job.rounds?.length ?? 0) > 0;
-  const committer = await userIdentity(job.repo.root);
   const home = new HomeLayout(job.settings.home);
-  const runtime = later ? await reopenRuntime(home, job.id) : await createRuntime(home, job.id);
+  const [committer, runtime] = await Promise.all([
+    userIdentity(job.repo.root),
+    later ? reopenRuntime(home, job.id) : createRuntime(home, job.id),
+  ]);
   input.defer(() => tidyRuntime(runtime, input.scanner));
   // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
   input.defer(async () => {
