@@ -51,12 +51,17 @@ test("excerpt quotes at most 40 characters of any value", () => {
   assert.equal(excerpt({ a: "e".repeat(100) }), `{"a":"${"e".repeat(34)}…`);
 });
 
-test("toolInput advertises the strict schema, accepts anything at the SDK, and parses strictly itself", () => {
+test("toolInput advertises the fields lean, accepts anything at the SDK, and parses strictly itself", () => {
   const input = toolInput({ name: z.string().max(8), count: z.number().int().min(1).optional(), mode: z.enum(["a", "b"]).optional() });
   const advertised = z.toJSONSchema(input.schema, { target: "draft-7", io: "input" });
   assert.deepEqual(advertised.required, ["name"]);
-  assert.equal(advertised.additionalProperties, false);
-  assert.deepEqual(Object.keys(advertised.properties ?? {}), ["name", "count", "mode"]);
+  // What parse refuses with a line of its own is not repeated to the model: unknown names, length bounds, an enum's type.
+  assert.equal(advertised.additionalProperties, undefined);
+  assert.deepEqual(advertised.properties, {
+    name: { type: "string" },
+    count: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    mode: { enum: ["a", "b"] },
+  });
   // What the SDK runs: it must never refuse, or its two-line JSON-RPC text reaches the host.
   assert.equal(input.schema.safeParse({ nmae: 1, count: "x" }).success, true);
   assert.deepEqual(input.parse({ name: "n", count: 2 }), { name: "n", count: 2 });

@@ -26,7 +26,7 @@ const folder = (file: string) => (file.includes("/") ? file.split("/")[0]! : fil
 
 /** Folders each folder may import besides itself; a top-level file (errors.ts, text.ts, config.ts) is open to all. */
 const allowed: Record<string, string[]> = {
-  git: ["facts"],
+  git: ["facts", "os"], // os/run-file.ts: the process every git runs in
   facts: [],
   os: [],
   secret: [],

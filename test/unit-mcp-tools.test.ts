@@ -58,7 +58,8 @@ test("tools/list is small, every tool says what it is for first, and annotations
   assert.ok(bytes <= toolsListBudget, `tools/list is ${bytes} bytes`);
   for (const tool of tools) {
     assert.ok(tool.outputSchema, `${tool.name} declares an output schema`);
-    assert.equal(tool.inputSchema.additionalProperties, false, `${tool.name} advertises that it refuses unknown arguments`);
+    // Refused by the server itself, in a line naming what the tool takes (below): not spelled out to the model every turn.
+    assert.equal(tool.inputSchema.additionalProperties, undefined, `${tool.name} leaves additionalProperties out`);
     assert.ok((tool.description ?? "").split(". ")[0]!.length <= 200, `${tool.name}'s first sentence is short`);
   }
   const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool.annotations]));

@@ -63,7 +63,10 @@ async function headsFromFilesOf(job: JobRecord, branches: string[]): Promise<(st
 
 async function refreshMerge(store: JobStore, job: JobRecord, inputs: MergeInputs): Promise<JobRecord> {
   if (job.merge && job.merge.host_head_full === (inputs.hostHead ?? "") && job.merge.branch_head === inputs.branchHead) return job;
-  const merge = { ...(await mergeStatus(job.repo.root, job.branch, job.base.commit, inputs)), branch_head: inputs.branchHead };
+  const merge = {
+    ...(await mergeStatus(job.repo.root, job.branch, job.base.commit, { ...inputs, commonDir: job.repo.common_dir })),
+    branch_head: inputs.branchHead,
+  };
   const updated = { ...job, merge };
   await store.write(updated);
   return updated;

@@ -2,7 +2,6 @@
 // job state of its own: everything is read from the job store on each call, so a restarted server
 // (or a second one) sees every job, running or finished.
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
 import { reachableFromOwnRefs, resolveCommit, resolveRepo } from "../git/repo.js";
@@ -51,6 +50,8 @@ const taskMaxBytes = 1024 * 1024;
 const claimWaitMs = 15_000;
 const cancelWaitMs = 15_000;
 const pollMs = 250;
+/** How many records a list reads at once. */
+const readBatch = 32;
 /** Ended jobs older than this are cleaned whenever a job starts (code-worker gc does it on demand). */
 export const autoGcAfterS = 14 * 86_400;
 /** Automatic cleaning reads every record, so it runs at most this often, not on every start. */
@@ -229,39 +230,28 @@ export class Engine {
    */
   async page(filter: ListFilter = {}): Promise<{ jobs: ListedJob[]; more: number }> {
     const stores = filter.cwd ? [JobStore.forCommonDir((await resolveRepo(filter.cwd)).commonDir)] : await this.index.stores();
-    // Newest first by when each job was created (its task file is written once), so a limited list
+    // Newest first by when each job was created (the store's creation log), so a limited list
     // reads only as many records as it shows, however many jobs there are.
-    const candidates = (
-      await Promise.all(
-        stores.map(async (store) =>
-          Promise.all(
-            (await store.ids()).map(async (id) => ({
-              store,
-              id,
-              at: await stat(join(store.dir(id), "task.md")).then(
-                (s) => s.mtimeMs,
-                () => 0,
-              ),
-            })),
-          ),
-        ),
-      )
-    )
+    const candidates = (await Promise.all(stores.map(async (store) => (await store.created()).map((job) => ({ store, ...job })))))
       .flat()
       .sort((a, b) => b.at - a.at);
     const limit = filter.limit ?? Infinity;
     const kept: { store: JobStore; job: ListedJob }[] = [];
     let matching = 0;
     let read = 0;
-    for (const { store, id } of candidates) {
-      if (kept.length >= limit && !filter.status) break;
-      read += 1;
-      const loaded = await store.load(id).catch(() => undefined); // an id that is no job id: not a job
-      if (!loaded) continue; // a job being created has no record yet
-      const job = isUnreadable(loaded) ? loaded : await this.reconcile(store, loaded);
-      if (filter.status && job.status !== filter.status && !isUnreadable(job)) continue;
-      matching += 1;
-      if (kept.length < limit) kept.push({ store, job });
+    while (read < candidates.length && (filter.status || kept.length < limit)) {
+      // Side by side, as many as could still be shown (a status filter sees every one), a few dozen at a time.
+      const batch = candidates.slice(read, read + Math.min(readBatch, filter.status ? readBatch : limit - kept.length));
+      read += batch.length;
+      const loaded = await Promise.all(batch.map(({ store, id }) => store.load(id).catch(() => undefined))); // an id that is no job id: not a job
+      for (const [i, found] of loaded.entries()) {
+        if (!found) continue; // a job being created has no record yet
+        const { store } = batch[i]!;
+        const job = isUnreadable(found) ? found : await this.reconcile(store, found);
+        if (filter.status && job.status !== filter.status && !isUnreadable(job)) continue;
+        matching += 1;
+        if (kept.length < limit) kept.push({ store, job });
+      }
     }
     const more = filter.status ? matching - kept.length : candidates.length - read;
     const listed: ListedJob[] = [];

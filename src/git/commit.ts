@@ -60,7 +60,13 @@ export async function commitAll(
     .map((path) => `:(exclude,literal)${path}`);
   await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
   // Exit 1: something is staged.
-  const staged = await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "diff", "--cached", "--quiet"]);
+  const staged = await gitRun(place.worktree, [
+    `--git-dir=${place.gitDir}`,
+    `--work-tree=${place.worktree}`,
+    "diff",
+    "--cached",
+    "--quiet",
+  ]);
   if (staged.exitCode === 0) return false;
   if (staged.exitCode !== 1) throw new Error(`git diff failed: ${firstLine(staged.stderr)}`);
   await inWorktree(place, ["commit", "--quiet", "--no-verify", ...messageArgs(message)], identityEnv(codeWorkerIdentity, committer));

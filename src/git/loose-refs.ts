@@ -37,13 +37,9 @@ export async function headsFromFiles(
     if (resolved === null) return undefined;
     head = resolved; // undefined: a branch with no commits yet
   }
-  const heads: (string | undefined)[] = [];
-  for (const branch of branches) {
-    const resolved = await resolve(`refs/heads/${branch}`);
-    if (resolved === null) return undefined;
-    heads.push(resolved);
-  }
-  return { head, branches: heads };
+  const heads = await Promise.all(branches.map((branch) => resolve(`refs/heads/${branch}`)));
+  if (heads.includes(null)) return undefined;
+  return { head, branches: heads as (string | undefined)[] };
 }
 
 /** A branch's commit (undefined when there is no such branch), from its ref file when the files settle it, else from git. */

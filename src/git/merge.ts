@@ -3,6 +3,7 @@
 // so it is cheap to recompute whenever the host's HEAD or the job's branch moves.
 import { UserError } from "../errors.js";
 import { parseMergeTree, type MergeResult } from "./parse.js";
+import { commitTreeFromFile } from "./loose-objects.js";
 import { firstLine, gitRun, gitWithoutHooks, resolveAll } from "./raw.js";
 
 export interface MergeStatus {
@@ -60,10 +61,15 @@ export async function jobCommits(hostRoot: string, branch: string, baseCommit: s
  * host's HEAD already has them: apply refuses both), else whether it merges cleanly. With the heads
  * already known (read from the ref files), the trees are read beside the throwaway commit's making.
  */
-export async function mergeStatus(hostRoot: string, branch: string, baseCommit: string, known?: MergeInputs): Promise<MergeStatus> {
+export async function mergeStatus(
+  hostRoot: string,
+  branch: string,
+  baseCommit: string,
+  known?: MergeInputs & { commonDir: string },
+): Promise<MergeStatus> {
   const { hostHead, branchHead } = known ?? (await mergeInputs(hostRoot, branch));
   const [[base, baseTree, branchTree, hostTree], onto] = await Promise.all([
-    resolveAll(hostRoot, [`${baseCommit}^{commit}`, `${baseCommit}^{tree}`, `${branchHead}^{tree}`, `${hostHead ?? baseCommit}^{tree}`]),
+    trees(hostRoot, known?.commonDir, baseCommit, branchHead, hostHead),
     ontoBase(hostRoot, hostHead, baseCommit).catch((error: unknown) => error as Error),
   ]);
   if (!base) throw new UserError("not_found", `base "${baseCommit}" is not a commit in "${hostRoot}"`, { base: baseCommit });
@@ -73,6 +79,20 @@ export async function mergeStatus(hostRoot: string, branch: string, baseCommit: 
   const { tree, conflicts } = await mergeCommits(hostRoot, onto, branchHead);
   if (conflicts.length === 0) return { status: hostHead && tree === hostTree ? "empty" : "clean", ...heads };
   return { status: "conflicts", conflicts: { paths: conflicts.slice(0, shownConflicts), count: conflicts.length }, ...heads };
+}
+
+/** The base commit and the trees of the base, the branch and the host's HEAD: from the loose objects when they settle it, else from git. */
+async function trees(
+  root: string,
+  commonDir: string | undefined,
+  baseCommit: string,
+  branchHead: string,
+  hostHead: string | undefined,
+): Promise<(string | undefined)[]> {
+  const commits = [baseCommit, branchHead, hostHead ?? baseCommit];
+  const fromFiles = commonDir ? await Promise.all(commits.map((commit) => commitTreeFromFile(commonDir, commit))) : [];
+  if (fromFiles.length && fromFiles.every(Boolean)) return [baseCommit, ...fromFiles];
+  return resolveAll(root, [`${baseCommit}^{commit}`, ...commits.map((commit) => `${commit}^{tree}`)]);
 }
 
 /**
@@ -89,7 +109,11 @@ export async function mergeChange(root: string, hostHead: string | undefined, ba
 /** The throwaway commit mergeChange merges onto: the host's tree, the job's base its one parent. */
 async function ontoBase(root: string, hostHead: string | undefined, base: string): Promise<string> {
   const hostTree = hostHead ? `${hostHead}^{tree}` : await gitWithoutHooks(root, ["mktree"]); // an unborn branch: the empty tree
-  return gitWithoutHooks(root, ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree], throwawayIdentity);
+  return gitWithoutHooks(
+    root,
+    ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree],
+    throwawayIdentity,
+  );
 }
 
 /** `git merge-tree --write-tree` of two commits: the merged tree (conflict markers and all) and the conflicted paths. */

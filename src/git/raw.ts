@@ -58,8 +58,8 @@ export function firstLine(text: string): string {
 }
 
 /** A command's stdout as bytes (a blob that may not be valid UTF-8); throws with git's message if it fails. */
-export async function gitBytes(dir: string, args: string[]): Promise<Buffer> {
-  const result = await runFileBytes("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv() });
+export async function gitBytes(dir: string, args: string[], input?: string): Promise<Buffer> {
+  const result = await runFileBytes("git", [...gitSafetyArgs(dir), ...args], { cwd: dir, env: gitEnv(), input });
   if (result.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(result.stderr)}`);
   return result.stdout;
 }

@@ -7,22 +7,23 @@ import { excerpt } from "./result.js";
 
 // Ids are at most 37 characters and labels are cut to 32; a longer value is a mistake, refused
 // before any message could echo it.
-export const jobId = z.string().max(64).describe("From start, e.g. fix-sum-k7m2");
+export const jobId = z.string().max(64);
 
+// A default the server applies is advertised as JSON Schema's `default`, not as words: shorter, and exact.
 export const startInput = {
-  cwd: z.string().describe("Absolute path in the git repository"),
-  task: z.string().describe("What to change and how to check it"),
-  task_label: z.string().max(64).optional().describe("Short slug for id and branch"),
-  execution_tier: z.enum(["fast", "think", "auto"]).optional().describe("Default auto"),
-  base: z.string().optional().describe("Start point, default HEAD"),
-  timeout_s: z.number().int().min(10).max(86_400).optional().describe("Worker time limit"),
+  cwd: z.string().describe("Absolute repository path"),
+  task: z.string().describe("What to change, how to check it"),
+  task_label: z.string().max(64).optional(),
+  execution_tier: z.enum(["fast", "think", "auto"]).optional().meta({ default: "auto" }),
+  base: z.string().optional().meta({ default: "HEAD" }),
+  timeout_s: z.number().int().min(10).max(86_400).optional(),
 };
 
 /**
  * A tool's arguments, checked by us rather than by the SDK: the SDK answers a bad argument with
  * two lines behind a JSON-RPC prefix, and ignores names it does not know. So the SDK gets a schema
- * that accepts anything yet advertises the strict one in tools/list, and `parse` (run inside
- * `guarded`) refuses with one line that names the field and the form tools/list promised.
+ * that accepts anything yet advertises the fields in tools/list, and `parse` (run inside
+ * `guarded`) refuses strictly, with one line that names the field and the form it takes.
  */
 /**
  * Drops the `$schema` line the SDK writes into every schema it lists: 52 bytes each, 18 times in
@@ -36,11 +37,21 @@ export interface ToolInput<T> {
 }
 
 export function toolInput<S extends z.ZodRawShape>(shape: S): ToolInput<z.output<z.ZodObject<S, z.core.$strict>>> {
-  const { $schema: _, ...advertised } = z.toJSONSchema(z.strictObject(shape), { target: "draft-7", io: "input" });
-  const forms = new Map(Object.entries(advertised.properties ?? {}).map(([key, field]) => [key, acceptedForm(field)]));
+  const {
+    $schema: _,
+    additionalProperties: _refused,
+    ...strict
+  } = z.toJSONSchema(z.strictObject(shape), { target: "draft-7", io: "input" });
+  const forms = new Map(Object.entries(strict.properties ?? {}).map(([key, field]) => [key, acceptedForm(field)]));
+  // The host's model reads this on every turn, so it holds what a call needs and no more: `parse`
+  // refuses an unknown name or an over-long string itself, in a line that names what the tool takes.
+  const advertised = {
+    ...strict,
+    properties: Object.fromEntries(Object.entries(strict.properties ?? {}).map(([key, field]) => [key, lean(field)])),
+  };
   const names = Object.keys(shape).join(", ");
   return {
-    schema: z.looseObject({}).meta({ ...advertised, ...noDialect }),
+    schema: z.looseObject({}).meta({ ...advertised, ...noDialect, additionalProperties: undefined }),
     parse(args) {
       const unknown = Object.keys(args).filter((key) => !Object.hasOwn(shape, key));
       if (unknown.length) {
@@ -68,7 +79,14 @@ export function toolInput<S extends z.ZodRawShape>(shape: S): ToolInput<z.output
   };
 }
 
-/** What a field accepts, in words, from the JSON Schema that tools/list shows the host. */
+/** A field as advertised: an enum says its type, and a length bound only ever refuses garbage. */
+function lean(field: z.core.JSONSchema._JSONSchema): z.core.JSONSchema._JSONSchema {
+  if (typeof field === "boolean") return field;
+  const { type, maxLength: _, ...rest } = field;
+  return field.enum ? rest : { type, ...rest };
+}
+
+/** What a field accepts, in words, from the field's strict JSON Schema. */
 function acceptedForm(field: z.core.JSONSchema._JSONSchema): string {
   if (typeof field === "boolean") return field ? "any value" : "absent";
   if (field.enum) return `one of ${field.enum.join(", ")}`;

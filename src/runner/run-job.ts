@@ -83,8 +83,11 @@ async function pipeline(
 
   await run.moveTo("preparing");
   const bin = claudeBinary(run.record.settings.claude_bin);
-  await checkSandbox(run.record);
-  const { policy, worktreeInclude, facts: policyFacts } = await clock.time("policy", () => settlePolicy(run.record));
+  // The sandbox probe and the policy's read are independent: side by side, the probe's refusal said first.
+  const [sandbox, settled] = await Promise.allSettled([checkSandbox(run.record), clock.time("policy", () => settlePolicy(run.record))]);
+  if (sandbox.status === "rejected") throw sandbox.reason;
+  if (settled.status === "rejected") throw settled.reason;
+  const { policy, worktreeInclude, facts: policyFacts } = settled.value;
   await run.update(policyFacts);
   const prepared = await prepare({
     store,

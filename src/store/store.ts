@@ -1,7 +1,7 @@
 // Per-repository job store under the common git dir: shared by all worktrees, invisible to the
 // host checkout, never committed. The record is written atomically (temp file + rename).
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
 import { oneLine } from "../text.js";
@@ -64,6 +64,7 @@ export class JobStore {
   async create(record: JobRecord, task: string): Promise<void> {
     await mkdir(join(this.root, "jobs"), { recursive: true });
     await mkdir(this.dir(record.id)); // fails if the id is taken
+    await this.logCreated([{ id: record.id, at: Date.now() }]);
     await writeFile(this.file(record.id, "task.md"), task, { mode: 0o600 });
     await this.write(record);
   }
@@ -130,6 +131,40 @@ export class JobStore {
     await rename(temp, target);
   }
 
+  /**
+   * Every job's id with when it was created (epoch ms), for a list that reads only the records it
+   * shows. The times come from the store's creation log, one line a job, so listing stats no job's
+   * files; a job the log does not name (made before it) is timed by its task file and logged then.
+   */
+  async created(): Promise<{ id: string; at: number }[]> {
+    const logged = new Map<string, number>();
+    const log = await readFile(join(this.root, createdLog), "utf8").catch(() => "");
+    for (const line of log.split("\n")) {
+      const [at, id] = line.split(" ");
+      // A job logged twice (by a list while its creation was under way): the later time is its creation's.
+      if (id && Number.isFinite(Number(at))) logged.set(id, Math.max(Number(at), logged.get(id) ?? 0));
+    }
+    const ids = await this.ids();
+    const timed = await Promise.all(
+      ids
+        .filter((id) => !logged.has(id))
+        .map(async (id) => ({
+          id,
+          at: await stat(join(this.root, "jobs", id, "task.md")).then(
+            (s) => Math.round(s.mtimeMs),
+            () => 0,
+          ),
+        })),
+    );
+    if (timed.length) await this.logCreated(timed).catch(() => undefined); // a read-only store still lists
+    for (const job of timed) logged.set(job.id, job.at);
+    return ids.map((id) => ({ id, at: logged.get(id)! }));
+  }
+
+  private async logCreated(jobs: { id: string; at: number }[]): Promise<void> {
+    await appendFile(join(this.root, createdLog), jobs.map((job) => `${job.at} ${job.id}\n`).join(""));
+  }
+
   async ids(): Promise<string[]> {
     try {
       return (await readdir(join(this.root, "jobs"))).filter((name) => !name.startsWith("."));
@@ -138,6 +173,9 @@ export class JobStore {
     }
   }
 }
+
+/** The store's creation log: `<epoch ms> <job id>` a line, appended as jobs are made. */
+const createdLog = "created.log";
 
 function isRecordOf(value: unknown, id: string): value is JobRecord {
   const record = value as Partial<JobRecord> | null;

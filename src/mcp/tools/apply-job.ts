@@ -8,15 +8,14 @@ import { jobId, jobViewSchema, toolInput } from "../schemas.js";
 export function registerApplyTool(server: McpServer, ctx: ToolContext): void {
   const input = toolInput({
     job_id: jobId,
-    mode: z.enum(["commit", "merge", "working-tree"]).optional(),
-    accept_review: z.boolean().optional().describe("A person reviewed a change the policy sent to review"),
+    mode: z.enum(["commit", "merge", "working-tree"]).optional().meta({ default: "commit" }),
+    accept_review: z.boolean().optional().describe("A person reviewed it (verdict review)"),
   });
   server.registerTool(
     "code_worker_apply_job",
     {
       title: "Apply a job",
-      description:
-        "Bring a done job's change into your checkout: a commit (default), a merge commit or uncommitted files. Changes nothing when it cannot apply cleanly and safely.",
+      description: "Bring a done job's change into your checkout; changes nothing unless it applies cleanly.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       // It changes the person's checkout: destructive, so a host asks before running it.

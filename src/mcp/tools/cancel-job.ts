@@ -10,8 +10,7 @@ export function registerCancelTool(server: McpServer, ctx: ToolContext): void {
     "code_worker_cancel_job",
     {
       title: "Cancel a job",
-      description:
-        "Cancel a running coding job: its worker and every command it started are stopped, partial work is kept on the job branch. Never cancel only because a job is quiet.",
+      description: "Stop a running job and all it started; partial work stays on its branch. Not for quiet jobs.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

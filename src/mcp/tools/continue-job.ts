@@ -9,14 +9,13 @@ export function registerContinueTool(server: McpServer, ctx: ToolContext): void 
   const input = toolInput({
     job_id: jobId,
     task: z.string().describe("What to change next"),
-    execution_tier: z.enum(["fast", "think", "auto"]).optional().describe("Default the job's tier"),
+    execution_tier: z.enum(["fast", "think", "auto"]).optional().describe("Default the job's"),
   });
   server.registerTool(
     "code_worker_continue_job",
     {
       title: "Continue a job",
-      description:
-        "Send an ended, unapplied job a follow-up instruction: its worker resumes its session on the same branch; checks and policy rerun on the whole change. Poll as after start.",
+      description: "Follow up an ended, unapplied job: same branch and session, checks and policy rerun. Poll as after start.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

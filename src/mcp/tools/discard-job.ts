@@ -10,7 +10,7 @@ export function registerDiscardTool(server: McpServer, ctx: ToolContext): void {
     "code_worker_discard_job",
     {
       title: "Discard a job",
-      description: "Throw an ended job's work away: removes its worktree and branch, keeps a small record. Your checkout is not touched.",
+      description: "Drop an ended job's worktree and branch; a small record stays.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -9,16 +9,15 @@ export function registerDetailsTool(server: McpServer, ctx: ToolContext): void {
   const input = toolInput({
     job_id: jobId,
     what: z.enum(detailKinds),
-    path: z.string().optional().describe("diff: one file; check_log: the check's name"),
-    max_bytes: z.number().int().min(256).max(maxDetailBytes).optional().describe(`Default ${defaultDetailBytes}`),
-    round: z.number().int().min(1).max(99).optional().describe("Default the last; diff: that round's commits only"),
+    path: z.string().optional().describe("A file (diff) or check name (check_log)"),
+    max_bytes: z.number().int().min(256).max(maxDetailBytes).optional().meta({ default: defaultDetailBytes }),
+    round: z.number().int().min(1).max(99).optional().describe("Default the last; diff: its commits only"),
   });
   server.registerTool(
     "code_worker_get_details",
     {
       title: "Job details",
-      description:
-        "Fetch one capped detail of a job on demand: its diff (whole or one path), a check's log tail, the worker's activity tail, or its full final message.",
+      description: "One capped detail: the diff (or a file's), a check's log tail, the worker's events or final message.",
       inputSchema: input.schema,
       outputSchema: detailShape,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

@@ -9,8 +9,7 @@ export function registerGetJobTool(server: McpServer, ctx: ToolContext): void {
     "code_worker_get_job",
     {
       title: "Job status",
-      description:
-        "Get a coding job's state: liveness while it runs (quiet is normal, not a reason to cancel), the compact result once it ends.",
+      description: "A job's liveness while it runs (quiet is normal), its compact result once ended.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

@@ -11,15 +11,15 @@ export const listMax = 50;
 
 export function registerListTool(server: McpServer, ctx: ToolContext): void {
   const input = toolInput({
-    cwd: z.string().optional().describe("Only this repository's jobs"),
+    cwd: z.string().optional().describe("Only this repository's"),
     status: z.enum([...activeStates, ...terminalStates]).optional(),
-    limit: z.number().int().min(1).max(listMax).optional().describe(`Default ${listDefault}`),
+    limit: z.number().int().min(1).max(listMax).optional().meta({ default: listDefault }),
   });
   server.registerTool(
     "code_worker_list_jobs",
     {
       title: "List jobs",
-      description: "List coding jobs, newest first, one short line each (id, status, tier, age, diffstat, verdict).",
+      description: "Jobs, newest first, a line each.",
       inputSchema: input.schema,
       outputSchema: listShape,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

@@ -6,13 +6,12 @@ import { jobViewSchema, startInput, toolInput } from "../schemas.js";
 import { maxWaitS } from "./wait-for-job.js";
 
 export function registerRunPatchTool(server: McpServer, ctx: ToolContext): void {
-  const input = toolInput({ ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().describe("Default 90, max 240") });
+  const input = toolInput({ ...startInput, deadline_s: z.number().int().min(5).max(maxWaitS).optional().meta({ default: 90 }) });
   server.registerTool(
     "code_worker_run_patch",
     {
       title: "Run a tiny patch",
-      description:
-        "Make a tiny change (at most 3 files, 60 lines, else review) and wait for it: returns the compact result, or past deadline_s the running job's view (it carries on; poll code_worker_get_job).",
+      description: "A tiny change (3 files, 60 lines, else review), waited on up to deadline_s: the result or the running view.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

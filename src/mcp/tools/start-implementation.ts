@@ -10,8 +10,7 @@ export function registerStartTool(server: McpServer, ctx: ToolContext): void {
     "code_worker_start_implementation",
     {
       title: "Start a coding job",
-      description:
-        "Start a background coding job: a Claude Code worker makes the change in its own worktree and branch, never in your checkout. Then poll code_worker_get_job every next_poll_s.",
+      description: "Start a background coding job on its own branch and worktree. Poll code_worker_get_job every next_poll_s.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

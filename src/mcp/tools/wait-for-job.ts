@@ -9,13 +9,12 @@ import { jobId, jobViewSchema, toolInput } from "../schemas.js";
 export const maxWaitS = 240;
 
 export function registerWaitTool(server: McpServer, ctx: ToolContext): void {
-  const input = toolInput({ job_id: jobId, timeout_s: z.number().int().min(1).max(maxWaitS).optional().describe("Default 60, max 240") });
+  const input = toolInput({ job_id: jobId, timeout_s: z.number().int().min(1).max(maxWaitS).optional().meta({ default: 60 }) });
   server.registerTool(
     "code_worker_wait_for_job",
     {
       title: "Wait for a job",
-      description:
-        "Block until a coding job ends or timeout_s passes, then return the same view as code_worker_get_job. For short waits only; the main loop is sparse get_job polling.",
+      description: "Block until a job ends or timeout_s passes; get_job's view. Short waits only.",
       inputSchema: input.schema,
       outputSchema: jobViewSchema,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },

@@ -56,6 +56,11 @@ export async function review({
 export async function mergeFacts(job: Readonly<JobRecord>, head: string): Promise<Required<Pick<JobRecord, "merge">>> {
   const heads = await checkoutHeadsFromFiles(job.repo.root, job.repo.common_dir, [job.branch]);
   const branchHead = heads?.branches[0];
-  const merge = await mergeStatus(job.repo.root, job.branch, job.base.commit, branchHead ? { hostHead: heads.head, branchHead } : undefined);
+  const merge = await mergeStatus(
+    job.repo.root,
+    job.branch,
+    job.base.commit,
+    branchHead ? { hostHead: heads.head, branchHead, commonDir: job.repo.common_dir } : undefined,
+  );
   return { merge: { ...merge, branch_head: head } };
 }

@@ -1,0 +1,83 @@
+// The shortcuts the hot paths take instead of a process or a per-job read answer what the long way
+// answers: a commit's tree from its loose object, the numstat lines, a job list's creation order
+// from the store's log, and a program run through node's own execFile.
+import assert from "node:assert/strict";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { execa } from "execa";
+import { dir } from "tmp-promise";
+import { numstatLines } from "../src/git/diffstat.js";
+import { commitTreeFromFile } from "../src/git/loose-objects.js";
+import { runFile } from "../src/os/run-file.js";
+import { JobStore } from "../src/store/store.js";
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await execa("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd })).stdout.trim();
+}
+
+test("a commit's tree read from its loose object is git's; a packed or unknown commit is left to git", async (t) => {
+  const temp = await dir({ unsafeCleanup: true });
+  t.after(() => temp.cleanup());
+  const repo = temp.path;
+  await git(repo, "init", "-q", "-b", "main");
+  await writeFile(join(repo, "a.txt"), "a\n");
+  await git(repo, "add", "a.txt");
+  await git(repo, "commit", "-q", "-m", `one\n\n${"long message ".repeat(2000)}`);
+  const [commit, tree] = [await git(repo, "rev-parse", "HEAD"), await git(repo, "rev-parse", "HEAD^{tree}")];
+  assert.equal(await commitTreeFromFile(join(repo, ".git"), commit), tree);
+  assert.equal(await commitTreeFromFile(join(repo, ".git"), tree), undefined, "a tree is no commit");
+  assert.equal(await commitTreeFromFile(join(repo, ".git"), "HEAD"), undefined, "only an object id is looked up");
+  await git(repo, "gc", "-q");
+  assert.equal(await commitTreeFromFile(join(repo, ".git"), commit), undefined, "packed: ask git");
+});
+
+test("numstat lines as git prints them: counts, binaries, renames in git's own notation", () => {
+  assert.deepEqual(numstatLines("3\t1\tsrc/a.ts\n-\t-\tlogo.png\n0\t0\tsrc/{old => new}.ts\n"), [
+    { file: "src/a.ts", binary: false, insertions: 3, deletions: 1 },
+    { file: "logo.png", binary: true },
+    { file: "src/{old => new}.ts", binary: false, insertions: 0, deletions: 0 },
+  ]);
+  assert.deepEqual(numstatLines(""), []);
+});
+
+test("a store lists jobs by their logged creation, times an unlogged one by its task file once, and keeps the later of two times", async (t) => {
+  const temp = await dir({ unsafeCleanup: true });
+  t.after(() => temp.cleanup());
+  const store = new JobStore(temp.path);
+  // A job from before the log: only its directory and task file.
+  await mkdir(join(temp.path, "jobs", "old-aaaa"), { recursive: true });
+  await writeFile(join(temp.path, "jobs", "old-aaaa", "task.md"), "old");
+  await mkdir(join(temp.path, "jobs", "new-bbbb"));
+  await writeFile(join(temp.path, "created.log"), "5 new-bbbb\n9000000000000 gone-cccc\n7 new-bbbb\n");
+  const created = await store.created();
+  const old = created.find((job) => job.id === "old-aaaa")!;
+  assert.ok(old.at > 1_000_000_000_000, "timed by its task file");
+  assert.deepEqual(
+    created.filter((job) => job.id !== "old-aaaa"),
+    [{ id: "new-bbbb", at: 7 }],
+    "a logged job whose directory is gone is no job; the later time wins",
+  );
+  assert.match(
+    await readFile(join(temp.path, "created.log"), "utf8"),
+    new RegExp(`\\n${old.at} old-aaaa\\n$`),
+    "logged, so the next list stats nothing",
+  );
+  await rm(join(temp.path, "jobs", "old-aaaa", "task.md"));
+  assert.equal((await store.created()).find((job) => job.id === "old-aaaa")?.at, old.at, "read from the log now");
+});
+
+test("runFile hands back exit code, output and stdin as values, and says why a program did not run to its end", async () => {
+  const env = { PATH: process.env.PATH ?? "" };
+  assert.deepEqual(await runFile("sh", ["-c", "cat; echo err >&2; exit 3"], { env, input: "in\n" }), {
+    exitCode: 3,
+    stdout: "in\n",
+    stderr: "err\n",
+  });
+  assert.deepEqual(await runFile("sh", ["-c", "cat"], { env }), { exitCode: 0, stdout: "", stderr: "" }, "no input: an empty stdin");
+  const missing = await runFile("no-such-program-here", [], { env });
+  assert.equal(missing.exitCode, -1);
+  assert.match(missing.failure ?? "", /ENOENT/);
+  const slow = await runFile("sleep", ["5"], { env, timeoutMs: 100 });
+  assert.deepEqual([slow.exitCode, slow.failure], [-1, "stopped by SIGTERM"]);
+});
