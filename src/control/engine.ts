@@ -2,11 +2,13 @@
 // job state of its own: everything is read from the job store on each call, so a restarted server
 // (or a second one) sees every job, running or finished.
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { isAbsolute } from "node:path";
 import type { Config, Tier } from "../config.js";
 import { UserError } from "../errors.js";
 import { reachableFromOwnRefs, resolveCommit, resolveRepo } from "../git/repo.js";
 import { oneLine } from "../text.js";
 import { assertJobId, newJobId, taskLabel } from "../store/ids.js";
+import { commonDirFromFiles } from "../git/loose-refs.js";
 import { HomeLayout } from "../store/home.js";
 import { JobIndex } from "../store/job-index.js";
 import { localBackend } from "./local-runner.js";
@@ -220,6 +222,11 @@ export class Engine {
    * as unreadable whatever the status filter, since its status is unknown. Merge status is as fresh
    * as get's, at one git process per checkout to see which jobs' inputs moved.
    */
+  /** The common git dir of the repository holding `cwd`: read from its files when they settle it (a list asks on every call), else from git. */
+  private async commonDirOf(cwd: string): Promise<string> {
+    return (isAbsolute(cwd) && (await commonDirFromFiles(cwd))) || (await resolveRepo(cwd)).commonDir;
+  }
+
   async list(filter: ListFilter = {}): Promise<ListedJob[]> {
     return (await this.page(filter)).jobs;
   }
@@ -229,7 +236,7 @@ export class Engine {
    * the shown records are read, so the cost does not grow with the number of jobs.
    */
   async page(filter: ListFilter = {}): Promise<{ jobs: ListedJob[]; more: number }> {
-    const stores = filter.cwd ? [JobStore.forCommonDir((await resolveRepo(filter.cwd)).commonDir)] : await this.index.stores();
+    const stores = filter.cwd ? [JobStore.forCommonDir(await this.commonDirOf(filter.cwd))] : await this.index.stores();
     // Newest first by when each job was created (the store's creation log), so a limited list
     // reads only as many records as it shows, however many jobs there are.
     const candidates = (await Promise.all(stores.map(async (store) => (await store.created()).map((job) => ({ store, ...job })))))

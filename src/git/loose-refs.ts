@@ -2,9 +2,9 @@
 // then packed-refs), for the control plane's every read: a git process costs more than the read
 // it serves. Anything this does not understand (a linked worktree's HEAD, reftable, a symbolic
 // chain) answers undefined, and the caller asks git instead.
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { isObjectId, parseHeadFile, parsePackedRefs } from "./parse.js";
+import { lstat, readFile, realpath, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { isObjectId, parseGitdirPointer, parseHeadFile, parsePackedRefs } from "./parse.js";
 import { resolveAll } from "./raw.js";
 
 /** HEAD's commit and each branch's, or undefined when the files do not settle it (ask git then). */
@@ -56,4 +56,30 @@ export async function checkoutHeadsFromFiles(
   branches: string[],
 ): Promise<{ head: string | undefined; branches: (string | undefined)[] } | undefined> {
   return commonDir === join(root, ".git") ? headsFromFiles(commonDir, branches) : undefined;
+}
+
+/**
+ * The common git dir of the repository holding `cwd`, found the way git walks up to its `.git`
+ * (a directory, or a linked worktree's `gitdir:` file and its `commondir`), with no git process.
+ * Our git runs with no GIT_* variable from the environment (src/git/safe.ts), so none steers this
+ * walk either. Undefined for anything else (a bare repository, no `.git`, an odd pointer): ask git.
+ */
+export async function commonDirFromFiles(cwd: string): Promise<string | undefined> {
+  for (let dir = await realpath(cwd).catch(() => undefined); dir; dir = dirname(dir) === dir ? undefined : dirname(dir)) {
+    const dotGit = join(dir, ".git");
+    const found = await lstat(dotGit).catch(() => undefined);
+    if (!found) continue;
+    if (found.isDirectory()) return (await isFile(join(dotGit, "HEAD"))) ? dotGit : undefined;
+    if (!found.isFile()) return undefined;
+    const pointer = parseGitdirPointer(await readFile(dotGit, "utf8").catch(() => ""));
+    if (!pointer) return undefined;
+    const gitDir = resolve(dir, pointer);
+    const common = await readFile(join(gitDir, "commondir"), "utf8").catch(() => undefined);
+    return common === undefined ? gitDir : resolve(gitDir, common.trim());
+  }
+  return undefined;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined))?.isFile() ?? false;
 }

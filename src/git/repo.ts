@@ -36,7 +36,8 @@ export async function resolveRepo(cwd: string): Promise<HostRepo> {
   if (!isAbsolute(cwd)) throw new UserError("invalid_input", `cwd must be an absolute path, got "${cwd}"`, { cwd });
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UserError("not_found", `cwd "${cwd}" is not a directory`, { cwd });
   // Plain git, not simple-git: every list and start asks, and the answer is needed at once.
-  const run = await gitRun(cwd, ["rev-parse", "--show-toplevel", "--git-common-dir"]);
+  // Absolute: a relative answer is relative to the physical directory, not a linked cwd.
+  const run = await gitRun(cwd, ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir"]);
   const [root, commonDir] = run.stdout.replace(/\n$/, "").split("\n") as [string, string | undefined];
   if (run.exitCode !== 0 || commonDir === undefined) {
     throw new UserError("invalid_input", `"${cwd}" is not inside a git repository (run git init there, or pass the repository's path)`, {
