@@ -43,9 +43,10 @@ export class JobRun {
     return this.current.id;
   }
 
-  async moveTo(state: JobState): Promise<void> {
+  /** The next state, with what a reader should see change in the same write. */
+  async moveTo(state: JobState, facts: Partial<JobRecord> = {}): Promise<void> {
     assertTransition(this.id, this.current.status, state);
-    this.current = { ...this.current, status: state, ...(state === "preparing" ? { started_at: now() } : {}) };
+    this.current = { ...this.current, ...facts, status: state, ...(state === "preparing" ? { started_at: now() } : {}) };
     await this.save();
   }
 

@@ -203,7 +203,8 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
       }),
     );
 
-  await run.moveTo("checking");
+  // The worker's last tool is not what a reader should see while the change is listed for the checks.
+  await run.moveTo("checking", { worker: { ...run.record.worker!, last_activity: "starting checks" } });
   const withheld = committed.withheld ?? [];
   const files = [
     ...(await changeInventory(run.record.repo.root, run.record.base.commit, committed.head_commit)),
