@@ -120,12 +120,9 @@ async function pipeline(
       fired: result.fired,
       canEscalate: run.record.escalation !== undefined,
     });
-    const tier: { model: string; label: string } | undefined =
-      after &&
-      (after.tier === "think" && run.record.escalation
-        ? { model: run.record.escalation.model, label: run.record.escalation.label }
-        : { model: next.model, label: next.label });
-    next = after && tier ? await repairRound({ ...plan, job: run.record }, after.kind, after.tier, tier.model, tier.label) : undefined;
+    // An escalation moves to the think model the job was started with; a fix round stays on this one.
+    const model: { model: string; label: string } = after?.kind === "escalate" && run.record.escalation ? run.record.escalation : next;
+    next = after ? await repairRound({ ...plan, job: run.record }, after.kind, after.tier, model.model, model.label) : undefined;
   }
   const merge = await clock.time("merge", () => mergeFacts(run.record, head));
   await run.update({ ...merge, timings: clock.timings() });
