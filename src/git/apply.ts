@@ -8,7 +8,7 @@ import { moveHost, writeWorkingTree } from "./host-update.js";
 import { jobCommits, mergeChange, mergeCommits, short } from "./merge.js";
 import { parseNameStatus, parseWorktreeList } from "./parse.js";
 import { gitList, resolveAll } from "./raw.js";
-import { gitWithoutHooks } from "./repo.js";
+import { gitOrThrow } from "./repo.js";
 import { removeWorktree } from "./worktree.js";
 
 export type ApplyMode = "commit" | "merge" | "working-tree";
@@ -95,7 +95,7 @@ export async function discardJob(hostRoot: string, worktree: string, branch: str
       { branch, checkout: holder },
     );
   const [branchHead] = await resolveAll(hostRoot, [ref]);
-  if (branchHead) await gitWithoutHooks(hostRoot, ["branch", "--quiet", "-D", branch]);
+  if (branchHead) await gitOrThrow(hostRoot, ["branch", "--quiet", "-D", branch]);
 }
 
 async function treeChange(root: string, from: string, to: string): Promise<TreeChange> {
@@ -141,7 +141,7 @@ async function commitTree(root: string, tree: string, parents: string[], message
   // The host's own identity when it has one: the commit lands in the host's history.
   const args = ["commit-tree", "--no-gpg-sign", ...parents.flatMap((p) => ["-p", p]), ...messageArgs(message), tree];
   const user = await userIdentity(root);
-  return gitWithoutHooks(root, args, identityEnv(user, user));
+  return gitOrThrow(root, args, identityEnv(user, user));
 }
 
 /** The checkout that has `ref` checked out, if any. */

@@ -4,7 +4,7 @@
 import { UserError } from "../errors.js";
 import { parseMergeTree, type MergeResult } from "./parse.js";
 import { commitTreeFromFile } from "./loose-objects.js";
-import { firstLine, gitRun, gitWithoutHooks, resolveAll } from "./raw.js";
+import { firstLine, gitRun, gitOrThrow, resolveAll } from "./raw.js";
 
 export interface MergeStatus {
   status: "clean" | "conflicts" | "empty";
@@ -108,8 +108,8 @@ export async function mergeChange(root: string, hostHead: string | undefined, ba
 
 /** The throwaway commit mergeChange merges onto: the host's tree, the job's base its one parent. */
 async function ontoBase(root: string, hostHead: string | undefined, base: string): Promise<string> {
-  const hostTree = hostHead ? `${hostHead}^{tree}` : await gitWithoutHooks(root, ["mktree"]); // an unborn branch: the empty tree
-  return gitWithoutHooks(
+  const hostTree = hostHead ? `${hostHead}^{tree}` : await gitOrThrow(root, ["mktree"]); // an unborn branch: the empty tree
+  return gitOrThrow(
     root,
     ["commit-tree", "--no-gpg-sign", "-p", base, "-m", "code-worker: host tree on job base", hostTree],
     throwawayIdentity,

@@ -24,10 +24,10 @@ export async function gitRun(dir: string, args: string[], { env = {}, input }: G
 }
 
 /**
- * Plain git, for the commands simple-git's guards refuse (an author set through the environment).
+ * Plain git whose failure is an error: for the commands simple-git's guards refuse (an author set through the environment).
  * Returns trimmed stdout; a failure throws with git's stderr.
  */
-export async function gitWithoutHooks(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+export async function gitOrThrow(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   const run = await gitRun(dir, args, { env });
   if (run.exitCode !== 0) throw new Error(`git ${args.join(" ")} failed: ${firstLine(run.stderr)}`);
   return run.stdout.trim();

@@ -30,7 +30,7 @@ export function git(dir: string): SimpleGit {
 }
 
 // Lives with the raw runs, so what needs only it does not load simple-git.
-export { gitWithoutHooks } from "./raw.js";
+export { gitOrThrow } from "./raw.js";
 
 export async function resolveRepo(cwd: string): Promise<HostRepo> {
   if (!isAbsolute(cwd)) throw new UserError("invalid_input", `cwd must be an absolute path, got "${cwd}"`, { cwd });

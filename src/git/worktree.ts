@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import type { WorktreePlace } from "./commit.js";
 import { parseGitdirPointer } from "./parse.js";
-import { gitWithoutHooks } from "./raw.js";
+import { gitOrThrow } from "./raw.js";
 
 /**
  * Adds the worktree on a new branch, or detached at the commit when branch is undefined (so the
@@ -30,7 +30,7 @@ export async function addWorktree(
     retries: { retries: 600, minTimeout: 20, maxTimeout: 100 },
   });
   try {
-    await gitWithoutHooks(root, ["worktree", "add", "--quiet", ...(branch ? ["-b", branch] : ["--detach"]), path, baseCommit]);
+    await gitOrThrow(root, ["worktree", "add", "--quiet", ...(branch ? ["-b", branch] : ["--detach"]), path, baseCommit]);
   } finally {
     await release();
   }
@@ -40,6 +40,6 @@ export async function addWorktree(
 }
 
 export async function removeWorktree(root: string, path: string): Promise<void> {
-  if (existsSync(path)) await gitWithoutHooks(root, ["worktree", "remove", "--force", "--force", path]);
-  await gitWithoutHooks(root, ["worktree", "prune"]);
+  if (existsSync(path)) await gitOrThrow(root, ["worktree", "remove", "--force", "--force", path]);
+  await gitOrThrow(root, ["worktree", "prune"]);
 }
