@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
 import { simpleGit } from "simple-git";
-import { samplePolicy, say } from "../src/demo/sample.js";
+import { bash, samplePolicy, say } from "../src/demo/sample.js";
 import type { ScriptTurn } from "../src/provider/scripted-provider.js";
 import { fixture } from "./helpers.js";
 
@@ -77,4 +77,25 @@ test("a rejected job through the CLI, seen from another repository", async (t) =
   assert.equal(all.stdout, `cleaned ${id} (done)  ${f.repo}`);
   const after = await cw(["list"], other);
   assert.match(after.stdout, new RegExp(`^${id} done fast \\d+s 1f \\+1 -\\d+ reject cleaned  ${f.repo}$`));
+});
+
+test("a followed job that says nothing for a minute gets a quiet line, then its end", async (t) => {
+  const f = await fixture(t, {
+    scripts: { "test-fast": { turns: [bash("true; sleep 68", "Wait"), say("Waited.")], fallback: say("Done.") } },
+  });
+  const waited = await execa("node", [cli, "start", "--task", "Wait a minute.", "--label", "quiet", "--tier", "fast", "--wait"], {
+    cwd: f.repo,
+    env: f.env,
+    extendEnv: false,
+    reject: false,
+    timeout: 150_000,
+  });
+  const lines = waited.stdout.split("\n");
+  const quiet = lines.findIndex((line) => /^ {2}quiet · 6\ds · thinking$/.test(line));
+  assert.ok(quiet > 0, waited.stdout);
+  assert.match(lines[quiet - 1]!, /^ {2}working · Bash true; sleep 68 · /, "the quiet line follows the last change");
+  assert.ok(
+    lines.slice(quiet + 1).some((line) => /^ {2}done · /.test(line) || /^done/.test(line)),
+    waited.stdout,
+  );
 });
