@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { execa } from "execa";
 import { dir } from "tmp-promise";
 import { numstatLines } from "../src/git/diffstat.js";
-import { commitTreeFromFile } from "../src/git/loose-objects.js";
+import { commitTreeFromFile, reachesFromFiles } from "../src/git/loose-objects.js";
 import { runFile } from "../src/os/run-file.js";
 import { JobStore } from "../src/store/store.js";
 
@@ -30,6 +30,34 @@ test("a commit's tree read from its loose object is git's; a packed or unknown c
   assert.equal(await commitTreeFromFile(join(repo, ".git"), "HEAD"), undefined, "only an object id is looked up");
   await git(repo, "gc", "-q");
   assert.equal(await commitTreeFromFile(join(repo, ".git"), commit), undefined, "packed: ask git");
+});
+
+test("whether a commit descends from another, read from the loose objects, is git's answer; packed history is left to git", async (t) => {
+  const temp = await dir({ unsafeCleanup: true });
+  t.after(() => temp.cleanup());
+  const repo = temp.path;
+  const objects = join(repo, ".git");
+  await git(repo, "init", "-q", "-b", "main");
+  await git(repo, "commit", "-q", "--allow-empty", "-m", "base");
+  const base = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-q", "-b", "side");
+  await git(repo, "commit", "-q", "--allow-empty", "-m", "side");
+  const side = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "commit", "-q", "--allow-empty", "-m", "host one");
+  await git(repo, "merge", "-q", "--no-ff", "-m", "merge side", "side");
+  await git(repo, "commit", "-q", "--allow-empty", "-m", "host two");
+  const head = await git(repo, "rev-parse", "HEAD");
+  await git(repo, "checkout", "-q", "--orphan", "other");
+  await git(repo, "commit", "-q", "--allow-empty", "-m", "unrelated");
+  const unrelated = await git(repo, "rev-parse", "HEAD");
+  assert.equal(await reachesFromFiles(objects, head, base), true);
+  assert.equal(await reachesFromFiles(objects, head, side), true, "through a merge's second parent");
+  assert.equal(await reachesFromFiles(objects, base, head), false, "the walk ends at the root without it");
+  assert.equal(await reachesFromFiles(objects, unrelated, base), false);
+  assert.equal(await reachesFromFiles(objects, head, base, 2), undefined, "past the limit: ask git");
+  await git(repo, "gc", "-q");
+  assert.equal(await reachesFromFiles(objects, head, base), undefined, "packed: ask git");
 });
 
 test("numstat lines as git prints them: counts, binaries, renames in git's own notation", () => {

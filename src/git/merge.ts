@@ -3,7 +3,7 @@
 // so it is cheap to recompute whenever the host's HEAD or the job's branch moves.
 import { UserError } from "../errors.js";
 import { parseMergeTree, type MergeResult } from "./parse.js";
-import { commitTreeFromFile } from "./loose-objects.js";
+import { commitTreeFromFile, reachesFromFiles } from "./loose-objects.js";
 import { firstLine, gitRun, gitOrThrow, resolveAll } from "./raw.js";
 
 export interface MergeStatus {
@@ -70,7 +70,7 @@ export async function mergeStatus(
   const { hostHead, branchHead } = known ?? (await mergeInputs(hostRoot, branch));
   const [[base, baseTree, branchTree, hostTree], onto] = await Promise.all([
     trees(hostRoot, known?.commonDir, baseCommit, branchHead, hostHead),
-    ontoBase(hostRoot, hostHead, baseCommit).catch((error: unknown) => error as Error),
+    mergeOnto(hostRoot, known?.commonDir, hostHead, baseCommit).catch((error: unknown) => error as Error),
   ]);
   if (!base) throw new UserError("not_found", `base "${baseCommit}" is not a commit in "${hostRoot}"`, { base: baseCommit });
   if (onto instanceof Error) throw onto;
@@ -104,6 +104,15 @@ async function trees(
  */
 export async function mergeChange(root: string, hostHead: string | undefined, base: string, branchHead: string): Promise<MergeResult> {
   return mergeCommits(root, await ontoBase(root, hostHead, base), branchHead);
+}
+
+/**
+ * What the branch merges onto: the host's HEAD itself when its history holds the base (then the base
+ * is the merge base git finds by itself; read from the loose objects, no process), else the throwaway commit.
+ */
+async function mergeOnto(root: string, commonDir: string | undefined, hostHead: string | undefined, base: string): Promise<string> {
+  if (commonDir && hostHead && (await reachesFromFiles(commonDir, hostHead, base))) return hostHead;
+  return ontoBase(root, hostHead, base);
 }
 
 /** The throwaway commit mergeChange merges onto: the host's tree, the job's base its one parent. */
