@@ -90,6 +90,14 @@ test("a round that leaves a check failing is followed by a fix round that fixes 
   assert.equal(third.checks?.passed, 1);
   const logs = await readdir(join(f.repo, ".git", "code-worker", "jobs", job.id, "rounds", "3", "checks"));
   assert.deepEqual(logs, ["test.log"], "round 3's check log is kept apart");
+
+  // Applied, the commit says what every round did.
+  await f.engine.apply(job.id, { mode: "commit" });
+  const message = await git.raw(["log", "-1", "--format=%B", "main"]);
+  assert.match(
+    message,
+    /^Round 1 \(first\): Wrote notes; the tests pass\.\nRound 2 \(fix\): Fixed the loop start\.\nRound 3 \(continue\): Added the README\.$/m,
+  );
 });
 
 test("auto escalates: the fast rounds leave the check failing, one think round fixes it, both models asked", async (t) => {

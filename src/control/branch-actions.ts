@@ -108,6 +108,9 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
   assertTransition(job.id, job.status, "applied");
   const mode = options.mode ?? "commit";
   const summary = job.worker?.summary;
+  // A job of several rounds: what each round did, so the commit says the whole change.
+  const rounds = (job.rounds ?? []).filter((round) => round.summary);
+  const body = rounds.length > 1 ? rounds.map((round) => `Round ${round.n} (${round.kind}): ${round.summary}`).join("\n") : summary;
   const result = await applyJob({
     hostRoot: job.repo.root,
     branch: job.branch,
@@ -115,7 +118,7 @@ export async function applyDoneJob(store: JobStore, job: JobRecord, options: App
     mode,
     message: {
       subject: `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`,
-      body: summary,
+      body,
       trailers: {
         "Code-Worker-Job": job.id,
         "Code-Worker-Verdict": verdict ?? "none",

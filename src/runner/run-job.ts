@@ -166,8 +166,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
     facts = { ...facts, ...more };
     return { rounds: [...earlier, facts] };
   };
-  await run.moveTo("working");
-  await run.update({ ...settle({}), pending_round: undefined });
+  await run.moveTo("working", { ...settle({}), pending_round: undefined });
 
   const report = (worker: Worked["worker"], urgent: boolean) => void run.progress({ worker }, urgent);
   const roundSpec = { n: plan.n, model: plan.model, prompt: plan.prompt, ...(plan.resume ? { resume: plan.resume } : {}) };
@@ -183,6 +182,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
   const spent = {
     head_commit: committed.head_commit,
     turns: worked.worker.turns,
+    ...(worked.worker.summary ? { summary: worked.worker.summary } : {}),
     ...(worked.worker.cost_usd === undefined ? {} : { cost_usd: worked.worker.cost_usd }),
     ...(worked.worker.usage ? { usage: worked.worker.usage } : {}),
   };

@@ -134,6 +134,11 @@ export interface JobRecord {
 export const defaultMaxRounds = 5;
 export const defaultFixRounds = 1;
 
+/** What the rounds cost in all, as the provider reported it. */
+export function roundsCost(rounds: readonly RoundFacts[]): number {
+  return rounds.reduce((sum, round) => sum + (round.cost_usd ?? 0), 0);
+}
+
 /** Why a round ran: the task, a fix for failing checks, the host's follow-up, or the auto tier's escalation. */
 export type RoundKind = "first" | "fix" | "continue" | "escalate";
 
@@ -151,6 +156,8 @@ export interface RoundFacts {
   checks?: { passed: number; failed: number; failed_names: string[] };
   verdict?: PolicyVerdict["verdict"];
   turns?: number;
+  /** What the worker said it did in this round (one line). */
+  summary?: string;
   cost_usd?: number;
   usage?: { input_tokens: number; output_tokens: number };
   /** How the round ended when it did not reach a verdict. */
