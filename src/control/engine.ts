@@ -18,6 +18,7 @@ import {
   assertTransition,
   continuableStates,
   defaultMaxRounds,
+  roundsCost,
   isTerminal,
   now,
   type CancelReason,
@@ -74,10 +75,7 @@ export class Engine {
   }
 
   async start(request: StartRequest): Promise<JobRecord> {
-    const task = request.task.trim();
-    if (!task) throw new UserError("invalid_input", "task is empty; say what the worker should change");
-    if (Buffer.byteLength(task) > taskMaxBytes)
-      throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
+    const task = taskText(request.task, "say what the worker should change");
     const repo = await resolveRepo(request.cwd);
     const baseRef = request.base ?? "HEAD";
     const baseCommit = await resolveCommit(repo.root, baseRef);
@@ -130,10 +128,7 @@ export class Engine {
    * its own session in the same worktree and branch, and checks and policy judge the whole change again.
    */
   async continue(id: string, request: { task: string; tier?: Tier | "auto" }): Promise<JobRecord> {
-    const task = request.task.trim();
-    if (!task) throw new UserError("invalid_input", "task is empty; say what the worker should change next");
-    if (Buffer.byteLength(task) > taskMaxBytes)
-      throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
+    const task = taskText(request.task, "say what the worker should change next");
     const { store, job } = await this.locate(id);
     if (!(continuableStates as readonly string[]).includes(job.status)) {
       throw new UserError(
@@ -158,7 +153,7 @@ export class Engine {
         `job ${id} has run ${ran} rounds, its policy's limit (worker.max_rounds); apply or discard it, or start a new job`,
         { job_id: id, rounds: ran, max_rounds: limit },
       );
-    const spent = (job.rounds ?? []).reduce((sum, round) => sum + (round.cost_usd ?? 0), 0);
+    const spent = roundsCost(job.rounds ?? []);
     const cap = job.limits?.max_cost_usd;
     if (cap !== undefined && spent >= cap)
       throw new UserError(
@@ -222,11 +217,6 @@ export class Engine {
    * as unreadable whatever the status filter, since its status is unknown. Merge status is as fresh
    * as get's, at one git process per checkout to see which jobs' inputs moved.
    */
-  /** The common git dir of the repository holding `cwd`: read from its files when they settle it (a list asks on every call), else from git. */
-  private async commonDirOf(cwd: string): Promise<string> {
-    return (isAbsolute(cwd) && (await commonDirFromFiles(cwd))) || (await resolveRepo(cwd)).commonDir;
-  }
-
   async list(filter: ListFilter = {}): Promise<ListedJob[]> {
     return (await this.page(filter)).jobs;
   }
@@ -273,6 +263,11 @@ export class Engine {
       );
     }
     return { jobs: listed.sort((a, b) => b.created_at.localeCompare(a.created_at)), more };
+  }
+
+  /** The common git dir of the repository holding `cwd`: read from its files when they settle it (a list asks on every call), else from git. */
+  private async commonDirOf(cwd: string): Promise<string> {
+    return (isAbsolute(cwd) && (await commonDirFromFiles(cwd))) || (await resolveRepo(cwd)).commonDir;
   }
 
   private async autoGc(): Promise<void> {
@@ -398,6 +393,15 @@ function escalation(tier: JobRecord["tier"], config: Config): Pick<JobRecord, "e
   const think = config.models.think;
   if (tier.requested !== "auto" || tier.chosen !== "fast" || !think.model) return {};
   return { escalation: { model: think.model, label: think.label ?? think.model } };
+}
+
+/** The task, trimmed; refused when empty (with what to say instead) or over 1 MiB. */
+function taskText(raw: string, emptyHint: string): string {
+  const task = raw.trim();
+  if (!task) throw new UserError("invalid_input", `task is empty; ${emptyHint}`);
+  if (Buffer.byteLength(task) > taskMaxBytes)
+    throw new UserError("invalid_input", "task is over 1 MiB; put the details in a file in the repository and point to it");
+  return task;
 }
 
 function timeoutS(requested: number | undefined, fallback: number): number {

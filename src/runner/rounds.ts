@@ -3,7 +3,7 @@
 import type { Tier } from "../config.js";
 import type { CheckOutcome } from "../facts/change.js";
 import type { FiredRule } from "../policy/evaluate.js";
-import type { RoundFacts, RoundKind } from "../store/record.js";
+import { roundsCost, type RoundFacts, type RoundKind } from "../store/record.js";
 import { cutChars } from "../text.js";
 
 export interface RoundLimits {
@@ -40,8 +40,7 @@ export function nextRound({ rounds, limits, checks, fired, canEscalate }: AfterR
   if (!failingChecks(checks).length) return undefined;
   if (fired.some((rule) => rule.verdict === "reject" && rule.type !== "check")) return undefined;
   if (rounds.length >= limits.max_rounds) return undefined;
-  const cost = rounds.reduce((sum, round) => sum + (round.cost_usd ?? 0), 0);
-  if (limits.max_cost_usd !== undefined && cost >= limits.max_cost_usd) return undefined;
+  if (limits.max_cost_usd !== undefined && roundsCost(rounds) >= limits.max_cost_usd) return undefined;
   const last = rounds.at(-1);
   if (!last) return undefined;
   const sinceAsked = rounds.length - 1 - rounds.findLastIndex((round) => round.kind === "first" || round.kind === "continue");

@@ -36,10 +36,11 @@ const sessionId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** The round this runner was started for: the job's first, or the follow-up the host sent. */
 export async function openingRound(input: PlanInput): Promise<RoundPlan> {
   const { store, job } = input;
-  const task = await readFile(store.file(job.id, "task.md"), "utf8");
   const pending = job.pending_round;
-  if (!job.rounds?.length || !pending)
+  if (!job.rounds?.length || !pending) {
+    const task = await readFile(store.file(job.id, "task.md"), "utf8");
     return { n: 1, kind: "first", tier: job.tier.chosen, model: job.tier.model, label: job.tier.label, prompt: task, session: "new" };
+  }
   const instruction = await readFile(store.roundFile(job.id, pending.n, "task.md"), "utf8");
   return {
     n: pending.n,
