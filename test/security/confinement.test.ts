@@ -3,12 +3,12 @@
 // at, not an error message: the host checkout and its git dir, other jobs' dirs and branches,
 // code-worker's state, the home directory's git config, and every file and git object for the key.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
-import { bash, fixSum, readSum, say } from "../../src/demo/sample.js";
+import { bash, fixSum, readSum, samplePolicy, say } from "../../src/demo/sample.js";
 import type { ScriptTurn } from "../../src/provider/scripted-provider.js";
 import { HomeLayout } from "../../src/store/home.js";
 import { claudeBinary } from "../../src/worker/claude-bin.js";
@@ -167,6 +167,60 @@ worker:
       assert.equal(job.checks?.passed, 1);
     },
   );
+}
+
+for (const as of runAs) {
+  test(
+    `[${as}] a later round follows no link the worker planted in its own dirs: nothing it points at is changed or lent`,
+    { skip },
+    async (t) => {
+      // Round 1 plants links to the key file and to the whole test tree in the dirs a later round reuses;
+      // the runner then lends those dirs to a fresh uid and redacts them (the key is in the key file).
+      const plant = (paths: { keyFile: string; root: string }) =>
+        bash(
+          `node -e 'const fs = require("fs"), h = require("os").homedir(); fs.symlinkSync(${JSON.stringify(paths.keyFile)}, h + "/key-link"); fs.symlinkSync(${JSON.stringify(paths.root)}, h + "/root-link"); fs.mkdirSync(h + "/d"); fs.symlinkSync(${JSON.stringify(paths.keyFile)}, h + "/d/key")'`,
+        );
+      const h = await hostile(t, as, {
+        policy: samplePolicy(["Read", "Glob", "Grep", "Edit", "Write", "Bash"]).replace("worker:\n", "worker:\n  fix_rounds: 0\n"),
+        scripts: (paths) => ({
+          "test-fast": {
+            turns: [],
+            rounds: [
+              {
+                when: "Go on.",
+                turns: [bash(`node -e 'console.log(require("fs").readlinkSync(require("os").homedir() + "/key-link"))'`), say("Went on.")],
+              },
+              { when: "Plant links.", turns: [plant(paths), say("Planted.")] },
+            ],
+          },
+        }),
+      });
+      const keyBefore = { text: readFileSync(h.keyFile, "utf8"), stat: ownerAndMode(h.keyFile) };
+      const rootBefore = ownerAndMode(h.root);
+      const before = outsideState(h);
+      const first = await h.run("Plant links.");
+      assert.equal(first.rounds?.length, 1, first.error);
+      const second = await h.continue(first, "Go on.");
+      assert.equal(second.status, "done", second.error);
+      assert.deepEqual(
+        second.rounds?.map((round) => [round.kind, round.session]),
+        [
+          ["first", "new"],
+          ["continue", "resumed"],
+        ],
+      );
+      const round2 = readFileSync(join(h.repo, ".git", "code-worker", "jobs", second.id, "rounds", "2", "events.jsonl"), "utf8");
+      assert.ok(round2.includes(h.keyFile), "round 2 found the planted link where round 1 left it");
+      assert.deepEqual({ text: readFileSync(h.keyFile, "utf8"), stat: ownerAndMode(h.keyFile) }, keyBefore);
+      assert.deepEqual(ownerAndMode(h.root), rootBefore);
+      assertOnlyOwnChanged(h, before, first.id);
+    },
+  );
+}
+
+function ownerAndMode(path: string): { uid: number; gid: number; mode: number } {
+  const stat = lstatSync(path);
+  return { uid: stat.uid, gid: stat.gid, mode: stat.mode };
 }
 
 test("the suite drives the pinned Claude Code, or the one CLAUDE_BIN names", async () => {

@@ -23,6 +23,8 @@ export interface Hostile extends Fixture {
   as: "root" | "user";
   /** Starts a job and waits for its end, in this process or as the unprivileged uid. */
   run(task: string, tier?: "fast" | "think"): Promise<JobRecord>;
+  /** Sends an ended job its next round and waits for its end, the same way. */
+  continue(job: JobRecord, task: string): Promise<JobRecord>;
   /** Commits files to the repository as its owner would (the unprivileged uid owns it in that half). */
   commit(files: Record<string, string>): Promise<void>;
   events(job: JobRecord): string;
@@ -32,10 +34,13 @@ export async function hostile(t: TestContext, as: "root" | "user", options: Fixt
   const f = await fixture(t, options);
   const dropping = as === "user" && asRoot;
   if (dropping) chownTree(f.root, otherUid);
-  const run = async (task: string, tier: "fast" | "think" = "fast"): Promise<JobRecord> => {
-    if (!dropping) return f.engine.wait((await f.engine.start({ cwd: f.repo, task, tier })).id, 150);
+  const run = async (task: string, tier: "fast" | "think" = "fast", continued?: string): Promise<JobRecord> => {
+    if (!dropping) {
+      const started = continued ? await f.engine.continue(continued, { task }) : await f.engine.start({ cwd: f.repo, task, tier });
+      return f.engine.wait(started.id, 150);
+    }
     const env = { ...f.env, HOME: join(f.root, "user-home") };
-    const spec = JSON.stringify({ env, cwd: f.repo, task, tier });
+    const spec = JSON.stringify({ env, cwd: f.repo, task, tier, ...(continued ? { continue: continued } : {}) });
     const result = await execa(
       "setpriv",
       [`--reuid=${otherUid}`, `--regid=${otherUid}`, "--clear-groups", "--", process.execPath, drive, spec],
@@ -51,7 +56,7 @@ export async function hostile(t: TestContext, as: "root" | "user", options: Fixt
     if (dropping) chownTree(f.repo, otherUid);
   };
   const events = (job: JobRecord) => readFileSync(join(f.repo, ".git", "code-worker", "jobs", job.id, "events.jsonl"), "utf8");
-  return { ...f, as, run, commit, events };
+  return { ...f, as, run: (task, tier) => run(task, tier), continue: (job, task) => run(task, "fast", job.id), commit, events };
 }
 
 function chownTree(path: string, uid: number): void {
