@@ -20,6 +20,8 @@ export interface Config {
   jobTimeoutS: number;
   stallS: number;
   sandbox: boolean;
+  /** Whether a long-lived control plane (the MCP server) keeps one runner started ahead for the next job. */
+  standbyRunner: boolean;
 }
 
 /** An environment variable is wrong; its name is the error's `variable`. */
@@ -47,7 +49,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxJobs: integer(env, "CODE_WORKER_MAX_JOBS", 2, 1, 64),
     jobTimeoutS: integer(env, "CODE_WORKER_JOB_TIMEOUT_S", 3600, 10, 86_400),
     stallS: integer(env, "CODE_WORKER_STALL_S", 120, 5, 86_400),
-    sandbox: sandbox(env),
+    sandbox: onOff(env, "CODE_WORKER_SANDBOX"),
+    standbyRunner: onOff(env, "CODE_WORKER_STANDBY_RUNNER"),
   };
 }
 
@@ -108,9 +111,10 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function sandbox(env: Env): boolean {
-  const raw = nonEmpty(env, "CODE_WORKER_SANDBOX") ?? "on";
+/** A switch that is on unless set to "off". */
+function onOff(env: Env, name: string): boolean {
+  const raw = nonEmpty(env, name) ?? "on";
   if (raw === "on") return true;
   if (raw === "off") return false;
-  throw new ConfigError("CODE_WORKER_SANDBOX", `CODE_WORKER_SANDBOX must be "on" or "off", got "${raw}"`);
+  throw new ConfigError(name, `${name} must be "on" or "off", got "${raw}"`);
 }

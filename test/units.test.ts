@@ -22,6 +22,7 @@ test("configuration errors name the variable to change", () => {
     [{ CODE_WORKER_MAX_JOBS: "0" }, /^CODE_WORKER_MAX_JOBS must be a whole number from 1 to 64, got "0"$/],
     [{ CODE_WORKER_JOB_TIMEOUT_S: "ten" }, /^CODE_WORKER_JOB_TIMEOUT_S must be a whole number/],
     [{ CODE_WORKER_SANDBOX: "maybe" }, /^CODE_WORKER_SANDBOX must be "on" or "off"/],
+    [{ CODE_WORKER_STANDBY_RUNNER: "yes" }, /^CODE_WORKER_STANDBY_RUNNER must be "on" or "off", got "yes"$/],
     [{ CLAUDE_BIN: "claude" }, /^CLAUDE_BIN must be an absolute path/],
   ];
   for (const [env, message] of cases) assert.throws(() => loadConfig(env), { message });

@@ -52,6 +52,7 @@ export async function openWorld(quick: boolean): Promise<World> {
     CODE_WORKER_FAST_MODEL: "trivial",
     CODE_WORKER_THINK_MODEL: "trivial",
     CODE_WORKER_SANDBOX: problem ? "off" : "on",
+    ...(process.env.CODE_WORKER_STANDBY_RUNNER ? { CODE_WORKER_STANDBY_RUNNER: process.env.CODE_WORKER_STANDBY_RUNNER } : {}),
   };
   return { workspace, provider, arrivals: stampArrivals(provider), keyFile, sandbox: !problem, env, quick };
 }

@@ -1,7 +1,12 @@
-// The local runner backend: a detached node process per job, in its own process group, stdio to
-// runner.log, unref'd so it outlives the server (or CLI) that started it. Alive means the pid is
-// still the process that claimed the job (its start time in ticks matches).
-import { spawn } from "node:child_process";
+// The local runner backend: a detached node process per job, in its own process group, unref'd so
+// it outlives the server (or CLI) that started it. Alive means the pid is still the process that
+// claimed the job (its start time in ticks matches).
+//
+// A long-lived control plane (the MCP server) keeps one runner started ahead: a spare that has
+// loaded its modules and its configuration and waits on a pipe for a job. A job hands itself to the
+// spare when there is one, so it does not wait for a node process to start; the spare reads its job
+// and logs to that job's runner.log. When the server goes away the pipe closes and the spare exits.
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isAlive, killTree, signal } from "../os/processes.js";
@@ -10,15 +15,24 @@ import type { JobStore } from "../store/store.js";
 import type { RunnerBackend } from "./runner-backend.js";
 
 const runnerMain = fileURLToPath(new URL("../runner/main.js", import.meta.url));
+/** The argument that makes a runner wait for its job on stdin (src/runner/main.ts reads it). */
+const standbyFlag = "--standby";
+
+export interface LocalOptions {
+  /** Keep one runner started ahead (CODE_WORKER_STANDBY_RUNNER): worth it only in a process that outlives its first job. */
+  standby?: boolean;
+}
 
 /** The local backend, for runners started with this environment. */
-export function localBackend(env: NodeJS.ProcessEnv): RunnerBackend {
-  return { ...localRunner, launch: (store, job) => launchLocal(store, job, env) };
+export function localBackend(env: NodeJS.ProcessEnv, options: LocalOptions = {}): RunnerBackend {
+  if (!options.standby) return { ...localRunner, launch: (store, job) => launchCold(store, job, env) };
+  const spares = sparePool(env);
+  return { ...localRunner, launch: (store, job) => spares.hand(store, job, () => launchCold(store, job, env)) };
 }
 
 export const localRunner: RunnerBackend = {
   name: "local",
-  launch: (store, job) => launchLocal(store, job, process.env),
+  launch: (store, job) => launchCold(store, job, process.env),
   alive: (claim) => isAlive(claim.pid, claim.start_ticks),
   stop: (claim) => signal(-claim.pid, "SIGTERM"), // the runner leads its own process group
   reap: (job) => {
@@ -27,7 +41,7 @@ export const localRunner: RunnerBackend = {
   },
 };
 
-function launchLocal(store: JobStore, job: JobRecord, env: NodeJS.ProcessEnv): void {
+function launchCold(store: JobStore, job: JobRecord, env: NodeJS.ProcessEnv): void {
   const log = openSync(store.file(job.id, "runner.log"), "a", 0o600);
   try {
     const child = spawn(process.execPath, [runnerMain, store.root, job.id], { detached: true, stdio: ["ignore", log, log], env });
@@ -36,4 +50,31 @@ function launchLocal(store: JobStore, job: JobRecord, env: NodeJS.ProcessEnv): v
   } finally {
     closeSync(log);
   }
+}
+
+/** One spare runner at a time, started again as soon as a job takes it. */
+function sparePool(env: NodeJS.ProcessEnv): { hand(store: JobStore, job: JobRecord, cold: () => void): void } {
+  let spare = startSpare(env);
+  return {
+    /** Gives the job to the spare, or to a cold runner when the spare is gone. */
+    hand(store, job, cold) {
+      const taken = spare;
+      spare = startSpare(env);
+      if (taken.exitCode !== null || taken.signalCode !== null || !taken.stdin?.writable) return cold();
+      // A broken pipe means the job never reached the spare, so no runner holds it yet.
+      taken.stdin.once("error", cold);
+      taken.stdin.end(`${JSON.stringify({ root: store.root, id: job.id })}\n`);
+    },
+  };
+}
+
+function startSpare(env: NodeJS.ProcessEnv): ChildProcess {
+  // Before it has a job a spare has no log to write to; one that fails to start is simply not used.
+  const child = spawn(process.execPath, [runnerMain, standbyFlag], { detached: true, stdio: ["pipe", "ignore", "ignore"], env });
+  child.on("error", () => undefined);
+  child.stdin!.on("error", () => undefined);
+  child.unref();
+  // Neither the spare nor its pipe keeps this process alive.
+  (child.stdin as unknown as { unref(): void }).unref();
+  return child;
 }

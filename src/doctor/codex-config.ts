@@ -17,6 +17,7 @@ const optionalVariables = [
   "CODE_WORKER_JOB_TIMEOUT_S",
   "CODE_WORKER_STALL_S",
   "CODE_WORKER_SANDBOX",
+  "CODE_WORKER_STANDBY_RUNNER",
 ];
 
 export function codexConfigBlock(serverMain: string, env: Env): string[] {

@@ -6,13 +6,15 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { Engine } from "../control/engine.js";
+import { localBackend } from "../control/local-runner.js";
 import { createServer } from "./server.js";
 
 const log = (line: string) => process.stderr.write(`code-worker-mcp: ${line}\n`);
 
 function engineOrError(): Engine | UserError {
   try {
-    return new Engine(loadConfig());
+    const config = loadConfig();
+    return new Engine(config, process.env, localBackend(process.env, { standby: config.standbyRunner }));
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     log(`configuration error: ${error.message}`);

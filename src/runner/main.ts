@@ -1,7 +1,13 @@
-// Entry point of a detached runner process: `node main.js <store root> <job id>`. The composition
-// root of the runner: configuration is loaded here once, signals become a stop, and the job runs.
-// Its stdout and stderr go to the job's runner.log.
+// Entry point of a detached runner process: `node main.js <store root> <job id>`, its stdout and
+// stderr already the job's runner.log; or `node main.js --standby`, a spare started ahead by a
+// long-lived control plane, which loads everything it can before it knows its job, then reads
+// `{"root", "id"}` from stdin (end of input with nothing means no job: it exits) and logs to that
+// job's runner.log. The composition root of the runner: configuration is loaded here once,
+// signals become a stop, and the job runs.
+import { openSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { Console } from "node:console";
+import { Writable } from "node:stream";
 import { loadConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { cancelReasons, type CancelReason } from "../store/record.js";
@@ -9,18 +15,21 @@ import { JobStore } from "../store/store.js";
 import { runJob } from "./run-job.js";
 import { Stopper } from "./stopper.js";
 
-const [root, id] = process.argv.slice(2);
+const standby = process.argv[2] === "--standby"; // src/control/local-runner.ts passes it
+const keys = keySource();
+const [root, id] = standby ? await handedJob() : process.argv.slice(2);
 if (!root || !id) {
-  console.error("usage: main.js <store root> <job id>");
+  console.error("usage: main.js <store root> <job id> | main.js --standby");
   process.exit(2);
 }
 const store = new JobStore(root);
+if (standby) logTo(store.file(id, "runner.log"));
 const stopper = new Stopper();
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   process.on(sig, () => void readCancel(store, id).then((cancel) => stopper.stop({ kind: "cancel", ...cancel })));
 }
-console.error(`${new Date().toISOString()} runner ${process.pid} starting job ${id}`);
-await runJob({ store, id, keySource: keySource(), stopper });
+console.error(`${new Date().toISOString()} runner ${process.pid} starting job ${id}${standby ? " (started ahead)" : ""}`);
+await runJob({ store, id, keySource: keys, stopper });
 console.error(`${new Date().toISOString()} runner ${process.pid} finished job ${id}`);
 process.exit(0);
 
@@ -31,6 +40,28 @@ function keySource() {
   } catch (error) {
     return error instanceof UserError ? error : new UserError("configuration", String(error));
   }
+}
+
+/** The job the control plane hands a spare; none when its end of the pipe closed first (it went away). */
+async function handedJob(): Promise<string[]> {
+  let text = "";
+  for await (const chunk of process.stdin) text += String(chunk);
+  if (!text) process.exit(0);
+  const job = JSON.parse(text) as { root?: unknown; id?: unknown };
+  return typeof job.root === "string" && typeof job.id === "string" ? [job.root, job.id] : [];
+}
+
+/** A spare's stdout and stderr lead nowhere: from its job on, what it says goes to the job's log. */
+function logTo(path: string): void {
+  const fd = openSync(path, "a", 0o600);
+  const log = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeSync(fd, chunk);
+      done();
+    },
+  });
+  globalThis.console = new Console({ stdout: log, stderr: log });
+  process.on("uncaughtExceptionMonitor", (error) => writeSync(fd, `${error.stack ?? String(error)}\n`));
 }
 
 async function readCancel(store: JobStore, id: string): Promise<{ reason: CancelReason; note?: string }> {

@@ -22,7 +22,10 @@ export interface BackendUnderTest {
 }
 
 export function runnerContract(name: string, under: BackendUnderTest): void {
-  const engineOf = (f: Fixture) => new Engine(f.engine.config, f.env, under.backend(f.env));
+  // One backend per fixture: a backend may hold processes of its own (a runner started ahead).
+  const backends = new WeakMap<Fixture, RunnerBackend>();
+  const backendOf = (f: Fixture) => backends.get(f) ?? backends.set(f, under.backend(f.env)).get(f)!;
+  const engineOf = (f: Fixture) => new Engine(f.engine.config, f.env, backendOf(f));
 
   test(`${name}: a job is claimed, beats while it works, and returns its branch, record and logs`, async (t) => {
     const f = await fixture(t, { scripts: { "test-fast": fixSumScript(200) } });
@@ -33,7 +36,7 @@ export function runnerContract(name: string, under: BackendUnderTest): void {
     const job = await engine.wait(started.id, 120, (record) => record.runner && beats.add(record.runner.heartbeat_at));
     assert.equal(job.status, "done", job.error);
     assert.ok(beats.size >= 2, `the heartbeat moved while the job ran (${beats.size} beats over ${heartbeatMs} ms apart)`);
-    assert.equal(under.backend(f.env).alive(job.runner!), false, "a finished runner is not alive");
+    assert.equal(backendOf(f).alive(job.runner!), false, "a finished runner is not alive");
 
     // The branch: one commit on the base, holding the change the record describes.
     const git = simpleGit(f.repo);
@@ -76,7 +79,7 @@ export function runnerContract(name: string, under: BackendUnderTest): void {
     assert.equal(job.status, "cancelled");
     assert.equal(job.changes?.files, 1);
     assert.match(await simpleGit(f.repo).show([`${job.branch}:src/sum.js`]), /let i = 0;/);
-    await eventually("the runner to be gone", () => (under.backend(f.env).alive(job.runner!) ? undefined : true), 10_000);
+    await eventually("the runner to be gone", () => (backendOf(f).alive(job.runner!) ? undefined : true), 10_000);
   });
 
   test(`${name}: a runner that dies is seen dead, its job lost and its worker ended`, async (t) => {
