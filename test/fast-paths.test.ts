@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { execa } from "execa";
 import { dir } from "tmp-promise";
-import { numstatLines } from "../src/git/diffstat.js";
+import { changeSummary, renamed } from "../src/git/diffstat.js";
+import type { ChangedFile } from "../src/facts/change.js";
 import { commitTreeFromFile, reachesFromFiles } from "../src/git/loose-objects.js";
 import { runFile } from "../src/os/run-file.js";
 import { JobStore } from "../src/store/store.js";
@@ -60,13 +61,40 @@ test("whether a commit descends from another, read from the loose objects, is gi
   assert.equal(await reachesFromFiles(objects, head, base), undefined, "packed: ask git");
 });
 
-test("numstat lines as git prints them: counts, binaries, renames in git's own notation", () => {
-  assert.deepEqual(numstatLines("3\t1\tsrc/a.ts\n-\t-\tlogo.png\n0\t0\tsrc/{old => new}.ts\n"), [
-    { file: "src/a.ts", binary: false, insertions: 3, deletions: 1 },
-    { file: "logo.png", binary: true },
-    { file: "src/{old => new}.ts", binary: false, insertions: 0, deletions: 0 },
-  ]);
-  assert.deepEqual(numstatLines(""), []);
+test("a change summary: counts, the heaviest files first, binaries and renames as git prints them", () => {
+  const file = (path: string, insertions: number, deletions: number, more: Partial<ChangedFile> = {}): ChangedFile => ({
+    path,
+    status: "modified",
+    insertions,
+    deletions,
+    binary: false,
+    mode: "100644",
+    ...more,
+  });
+  const files = [
+    file("src/a.ts", 3, 1),
+    file("logo.png", 0, 0, { binary: true }),
+    file("src/new/x.ts", 0, 0, { status: "renamed", oldPath: "src/old/x.ts" }),
+    file("lib/z.js", 7, 0, { status: "renamed", oldPath: "lib/y.js" }),
+    file("src/top.txt", 1, 1, { status: "renamed", oldPath: "top.txt" }),
+    file(`${"deep/".repeat(20)}file.ts`, 1, 0),
+  ];
+  assert.deepEqual(changeSummary(files), {
+    files: 6,
+    insertions: 12,
+    deletions: 2,
+    top: [
+      "lib/{y.js => z.js} +7 -0",
+      "src/a.ts +3 -1",
+      "top.txt => src/top.txt +1 -1",
+      `…${`${"deep/".repeat(20)}file.ts`.slice(-79)} +1 -0`,
+      "logo.png (binary)",
+    ],
+    more: 1,
+  });
+  assert.equal(renamed("src/old/x.ts", "src/new/x.ts"), "src/{old => new}/x.ts");
+  assert.equal(renamed("a/b/c.ts", "a/b/d.ts"), "a/b/{c.ts => d.ts}");
+  assert.equal(renamed("x.ts", "y.ts"), "x.ts => y.ts");
 });
 
 test("a store lists jobs by their logged creation, times an unlogged one by its task file once, and keeps the later of two times", async (t) => {

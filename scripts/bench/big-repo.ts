@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { byHand, type HandRun } from "./by-hand.js";
 import { phaseSplit, trivialRepo } from "./fixed-cost.js";
 import { assertDone, runJob, type WatchedJob } from "./jobs.js";
-import { compare, median, record, round } from "./measure.js";
+import { compare, median, record, round, settle } from "./measure.js";
 import { firstArrivalAfter, openServer, type World } from "./world.js";
 
 interface Size {
@@ -46,12 +46,12 @@ async function timeSize(world: World, size: Size, reps: number): Promise<Timings
   };
   try {
     for (let i = 0; i < reps; i++) {
-      if (i % 2) addHand(await byHand(world, repo));
-      const job = assertDone(await runJob(server, repo));
+      if (i % 2) addHand(await settle().then(() => byHand(world, repo)));
+      const job = assertDone(await settle().then(() => runJob(server, repo)));
       jobs.push(job);
       timings.toFirstRequest.job.push(firstArrivalAfter(world, job.startAt)! - job.startAt);
       timings.exitToEnd.job.push(job.endAt - job.workerExitAt!);
-      if (!(i % 2)) addHand(await byHand(world, repo));
+      if (!(i % 2)) addHand(await settle().then(() => byHand(world, repo)));
     }
   } finally {
     await server.close();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createSampleRepo } from "../../src/demo/sample.js";
 import { byHand } from "./by-hand.js";
 import { assertDone, runJob, type WatchedJob } from "./jobs.js";
-import { compare, median, round } from "./measure.js";
+import { compare, median, round, settle } from "./measure.js";
 import { openServer, type World } from "./world.js";
 
 /** The phases the runner records in record.timings, in the order they run. */
@@ -31,9 +31,10 @@ export async function fixedCost(world: World): Promise<void> {
     await byHand(world, repo); // warm the page cache for both sides before anything is timed
     for (let i = 0; i < (world.quick ? 3 : 7); i++) {
       // Alternate which goes first, so neither always runs on a machine the other just warmed.
-      if (i % 2) hand.push(total(await byHand(world, repo)));
-      jobs.push(assertDone(await runJob(server, repo)));
-      if (!(i % 2)) hand.push(total(await byHand(world, repo)));
+      const timeHand = async () => hand.push(total(await settle().then(() => byHand(world, repo))));
+      if (i % 2) await timeHand();
+      jobs.push(assertDone(await settle().then(() => runJob(server, repo))));
+      if (!(i % 2)) await timeHand();
     }
   } finally {
     await server.close();

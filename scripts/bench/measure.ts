@@ -31,6 +31,14 @@ export function percentile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }
 
+/**
+ * Waits before a timed run until what the last one set going has finished (the server starting its
+ * next spare runner, the page cache writing back), so no run pays for the one before it.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
 export function round(value: number): number {
   return Math.round(value * 100) / 100;
 }

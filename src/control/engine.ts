@@ -79,7 +79,8 @@ export class Engine {
     const repo = await resolveRepo(request.cwd);
     const baseRef = request.base ?? "HEAD";
     const baseCommit = await resolveCommit(repo.root, baseRef);
-    if (!(await reachableFromOwnRefs(repo.root, baseCommit, "code-worker/*"))) {
+    // HEAD is one of the refs a base must be reachable from: only another base needs the walk.
+    if (baseRef !== "HEAD" && !(await reachableFromOwnRefs(repo.root, baseCommit, "code-worker/*"))) {
       throw new UserError(
         "invalid_input",
         `base "${oneLine(baseRef, 60)}" holds commits only job branches have: a base judges the job with its own policy, so it must be yours; apply the job first, or pass a branch of yours`,

@@ -17,6 +17,8 @@ import type { RunnerBackend } from "./runner-backend.js";
 const runnerMain = fileURLToPath(new URL("../runner/main.js", import.meta.url));
 /** The argument that makes a runner wait for its job on stdin (src/runner/main.ts reads it). */
 const standbyFlag = "--standby";
+/** How long after a job took the spare the next one starts, unless the job's runner is gone sooner. */
+const refillAfterMs = 5000;
 
 export interface LocalOptions {
   /** Keep one runner started ahead (CODE_WORKER_STANDBY_RUNNER): worth it only in a process that outlives its first job. */
@@ -52,15 +54,28 @@ function launchCold(store: JobStore, job: JobRecord, env: NodeJS.ProcessEnv): vo
   }
 }
 
-/** One spare runner at a time, started again as soon as a job takes it. */
+/**
+ * One spare at a time. The next is started once the job's runner is past its start (refillAfterMs)
+ * or gone, whichever is first: a node process loading its modules would slow the job's own start,
+ * and jobs seldom come faster than that. A job that finds no spare gets a runner started for it.
+ */
 function sparePool(env: NodeJS.ProcessEnv): { hand(store: JobStore, job: JobRecord, cold: () => void): void } {
-  let spare = startSpare(env);
+  let spare: ChildProcess | undefined = startSpare(env);
   return {
-    /** Gives the job to the spare, or to a cold runner when the spare is gone. */
     hand(store, job, cold) {
       const taken = spare;
-      spare = startSpare(env);
-      if (taken.exitCode !== null || taken.signalCode !== null || !taken.stdin?.writable) return cold();
+      spare = undefined;
+      if (!taken) return cold(); // the next spare is on its way
+      if (taken.exitCode !== null || taken.signalCode !== null || !taken.stdin?.writable) {
+        spare = startSpare(env);
+        return cold();
+      }
+      const refill = () => {
+        clearTimeout(timer);
+        spare ??= startSpare(env);
+      };
+      const timer = setTimeout(refill, refillAfterMs).unref();
+      taken.once("exit", refill);
       // A broken pipe means the job never reached the spare, so no runner holds it yet.
       taken.stdin.once("error", cold);
       taken.stdin.end(`${JSON.stringify({ root: store.root, id: job.id })}\n`);

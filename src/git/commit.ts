@@ -31,12 +31,19 @@ async function inWorktree(place: WorktreePlace, args: string[], env: Record<stri
   return run.stdout;
 }
 
+/**
+ * Writes the worktree's current stat info into its index. A fresh worktree's index is racy (its
+ * files are as new as it is), and a worktree lent to another uid has a new owner and ctime on every
+ * file: either way every command that compares them rehashes every file until one refresh writes
+ * them down. Best effort: a lock left behind only costs the rehash.
+ */
+export async function refreshIndex(place: WorktreePlace): Promise<void> {
+  await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "update-index", "-q", "--refresh"]);
+}
+
 /** Paths the worker added or changed (not deleted), which the commit would store as new objects. */
 export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
-  // A fresh worktree's index is racy (its files are as new as it is), so every command that compares
-  // them rehashes every file; one refresh writes their stat info down for ls-files, add and commit.
-  // Best effort: a lock the worker's own git left only costs the rehash.
-  await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "update-index", "-q", "--refresh"]);
+  await refreshIndex(place); // only what the worker touched is rehashed now
   const out = await inWorktree(place, ["ls-files", "-z", "--others", "--modified", "--exclude-standard"]);
   return [...new Set(nulEntries(out))];
 }
@@ -59,7 +66,21 @@ export async function commitAll(
     .filter((path) => adding.has(path))
     .map((path) => `:(exclude,literal)${path}`);
   await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
-  // Exit 1: something is staged.
+  const commit = await gitRun(
+    place.worktree,
+    [
+      `--git-dir=${place.gitDir}`,
+      `--work-tree=${place.worktree}`,
+      "commit",
+      "--quiet",
+      "--no-verify",
+      "--untracked-files=no",
+      ...messageArgs(message),
+    ],
+    { env: identityEnv(codeWorkerIdentity, committer) },
+  );
+  if (commit.exitCode === 0) return true;
+  // A commit refused: with nothing staged that is no change at all (exit 0 here); otherwise git's reason.
   const staged = await gitRun(place.worktree, [
     `--git-dir=${place.gitDir}`,
     `--work-tree=${place.worktree}`,
@@ -68,9 +89,7 @@ export async function commitAll(
     "--quiet",
   ]);
   if (staged.exitCode === 0) return false;
-  if (staged.exitCode !== 1) throw new Error(`git diff failed: ${firstLine(staged.stderr)}`);
-  await inWorktree(place, ["commit", "--quiet", "--no-verify", ...messageArgs(message)], identityEnv(codeWorkerIdentity, committer));
-  return true;
+  throw new Error(`git commit failed: ${firstLine(commit.stderr || commit.stdout)}`);
 }
 
 /** Adds trailers to the job's last commit (the verdict is known only after the commit is checked); the caller reads the new head. */

@@ -1,44 +1,37 @@
-// What a job changed, from base..branch, in the compact shape the host reads.
-import type { ChangeSummary } from "../facts/change.js";
-import { firstLine, gitRun } from "./raw.js";
+// What a job changed, in the compact shape the host reads: counts and the biggest files, from the
+// inventory the policy judges (one listing of base..branch serves both).
+import type { ChangedFile, ChangeSummary } from "../facts/change.js";
 
 const topCount = 5;
 const pathMax = 80;
 
-export async function changeSummary(root: string, base: string, head: string): Promise<ChangeSummary> {
-  const run = await gitRun(root, ["diff", "--numstat", "-M", `${base}..${head}`]);
-  if (run.exitCode !== 0) throw new Error(`git diff failed: ${firstLine(run.stderr)}`);
-  const files = numstatLines(run.stdout).sort((a, b) => weight(b) - weight(a));
+export function changeSummary(files: readonly ChangedFile[]): ChangeSummary {
+  const heaviest = [...files].sort((a, b) => weight(b) - weight(a));
   return {
     files: files.length,
-    insertions: files.reduce((sum, file) => sum + (file.insertions ?? 0), 0),
-    deletions: files.reduce((sum, file) => sum + (file.deletions ?? 0), 0),
-    top: files
-      .slice(0, topCount)
-      .map((f) => (f.binary ? `${shortPath(f.file)} (binary)` : `${shortPath(f.file)} +${f.insertions} -${f.deletions}`)),
+    insertions: files.reduce((sum, file) => sum + file.insertions, 0),
+    deletions: files.reduce((sum, file) => sum + file.deletions, 0),
+    top: heaviest.slice(0, topCount).map((file) => {
+      const name = shortPath(file.oldPath ? renamed(file.oldPath, file.path) : file.path);
+      return file.binary ? `${name} (binary)` : `${name} +${file.insertions} -${file.deletions}`;
+    }),
     more: Math.max(0, files.length - topCount),
   };
 }
 
-interface NumstatLine {
-  file: string;
-  binary: boolean;
-  insertions?: number;
-  deletions?: number;
+function weight(file: ChangedFile): number {
+  return file.binary ? 0 : file.insertions + file.deletions;
 }
 
-/** `git diff --numstat` lines (not -z: a rename reads as git shows it, `dir/{old => new}`); a binary file counts `-`. */
-export function numstatLines(stdout: string): NumstatLine[] {
-  return stdout.split("\n").flatMap((line): NumstatLine[] => {
-    const counted = /^(\d+)\t(\d+)\t(.+)$/.exec(line);
-    if (counted) return [{ file: counted[3]!, binary: false, insertions: Number(counted[1]), deletions: Number(counted[2]) }];
-    const binary = /^-\t-\t(.+)$/.exec(line);
-    return binary ? [{ file: binary[1]!, binary: true }] : [];
-  });
-}
-
-function weight(file: NumstatLine): number {
-  return file.binary ? 0 : (file.insertions ?? 0) + (file.deletions ?? 0);
+/** A rename as git prints it: the directories both paths share outside the braces, `src/{old => new}.ts`. */
+export function renamed(from: string, to: string): string {
+  let head = 0;
+  for (let i = 0; i < Math.min(from.length, to.length) && from[i] === to[i]; i++) if (from[i] === "/") head = i + 1;
+  let tail = 0;
+  for (let i = 1; i <= Math.min(from.length, to.length) - head && from.at(-i) === to.at(-i); i++) if (from.at(-i) === "/") tail = i;
+  const middle = (path: string) => path.slice(head, path.length - tail);
+  if (!head && !tail) return `${from} => ${to}`;
+  return `${from.slice(0, head)}{${middle(from)} => ${middle(to)}}${from.slice(from.length - tail)}`;
 }
 
 /** Keeps the end of a long path, where the file name is. */

@@ -50,10 +50,9 @@ export async function resolveRepo(cwd: string): Promise<HostRepo> {
 
 /** The commit a ref names, or a UserError that says what to pass instead. */
 export async function resolveCommit(root: string, ref: string): Promise<string> {
-  // With --quiet git says nothing on a miss, and simple-git resolves an empty answer.
-  const commit = await git(root)
-    .revparse(["--verify", "--quiet", `${ref}^{commit}`])
-    .catch(() => "");
+  // With --quiet git says nothing on a miss.
+  const run = await gitRun(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  const commit = run.exitCode === 0 ? run.stdout.trim() : "";
   if (commit) return commit;
   if (ref === "HEAD") throw new UserError("invalid_state", `the repository at "${root}" has no commits yet; commit something first`);
   throw new UserError("not_found", `base "${ref}" is not a commit in "${root}"`, { base: ref });

@@ -106,7 +106,7 @@ function resolvePolicy(repoFile: PolicySource | undefined, options: LoadOptions)
 
 /** A file and, before it, the presets it extends, recursively and in order. */
 function collect(run: Resolution, label: string, kind: LayerKind, source: PolicySource, chain: string[]): PendingLayer[] {
-  const parsed = parsePolicyText(source.name, source.text);
+  const parsed = kind === "repo" ? parsePolicyText(source.name, source.text) : parsedPreset(source);
   if (!parsed.value) {
     report(run, source.name, parsed, parsed.problems);
     return [];
@@ -130,12 +130,32 @@ function collect(run: Resolution, label: string, kind: LayerKind, source: Policy
 /** A preset's own settings, without the presets it extends (those would undo the repository's). */
 function ownLayer(run: Resolution, name: string): PendingLayer[] {
   const source = preset(run, name);
-  const parsed = parsePolicyText(source.name, source.text);
+  const parsed = parsedPreset(source);
   if (!parsed.value) {
     report(run, source.name, parsed, parsed.problems);
     return [];
   }
   return [{ label: `builtin:${name}`, kind: "preset", name: source.name, parsed: parsed as PendingLayer["parsed"] }];
+}
+
+/** Preset texts already parsed in this process, by name and bytes: a runner started ahead parses them before its job. */
+const presetsParsed = new Map<string, ParsedText>();
+
+/** A preset's text parsed once per process; the value is frozen, since every later load shares it. */
+function parsedPreset(source: PolicySource): ParsedText {
+  const key = `${source.name}\0${Buffer.from(source.text).toString("latin1")}`;
+  const known = presetsParsed.get(key);
+  if (known) return known;
+  const parsed = parsePolicyText(source.name, source.text);
+  if (parsed.value) deepFreeze(parsed.value);
+  presetsParsed.set(key, parsed);
+  return parsed;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
 }
 
 function preset(run: Resolution, name: string): PolicySource {

@@ -4,13 +4,11 @@
 // Runs inside the detached runner process; the control plane only reads what it writes.
 import { checkCounts, runChecks } from "../checks/run-checks.js";
 import { UserError } from "../errors.js";
-import { changeInventory } from "../git/inventory.js";
 import { redactor, SecretScanner } from "../secret/redact.js";
 import { HomeLayout } from "../store/home.js";
 import { now, type JobRecord, type Phase, type RoundFacts } from "../store/record.js";
 import type { JobStore } from "../store/store.js";
 import { claudeBinary } from "../worker/claude-bin.js";
-import { sandboxProblem } from "../worker/sandbox.js";
 import type { WorkerOutcome } from "../worker/stream.js";
 import { crashEnding, done, stoppedEnding, stoppedQueuedEnding, workerFailedEnding, type EndFacts, type Ending } from "./end-messages.js";
 import { keyVariable, readKey, type KeySource } from "./key.js";
@@ -36,16 +34,18 @@ export interface RunnerInput {
   /** Where the key comes from, as the runner's entry loaded it once (or why it could not). */
   keySource: KeySource | UserError;
   stopper: Stopper;
+  /** Why the sandbox cannot run here (undefined: it can); a runner started ahead asked before its job came. */
+  sandboxProblem: () => Promise<string | undefined>;
 }
 
-export async function runJob({ store, id, keySource, stopper }: RunnerInput): Promise<void> {
+export async function runJob({ store, id, keySource, stopper, sandboxProblem }: RunnerInput): Promise<void> {
   const run = await JobRun.open(store, id);
   // A job whose record cannot be written is one nobody can see, follow or apply: stop working blind.
   run.onUnwritable = () => stopper.stop({ kind: "orphaned" });
   const cleanups: (() => Promise<void>)[] = [];
   let ending: Ending;
   try {
-    ending = await pipeline(run, keySource, stopper, (cleanup) => cleanups.unshift(cleanup));
+    ending = await pipeline(run, keySource, stopper, sandboxProblem, (cleanup) => cleanups.unshift(cleanup));
   } catch (error) {
     ending = crashEnding(error);
   } finally {
@@ -60,6 +60,7 @@ async function pipeline(
   run: JobRun,
   keySource: KeySource | UserError,
   stopper: Stopper,
+  sandboxProblem: RunnerInput["sandboxProblem"],
   defer: (cleanup: () => Promise<void>) => void,
 ): Promise<Ending> {
   const { store } = run;
@@ -84,7 +85,10 @@ async function pipeline(
   await run.moveTo("preparing");
   const bin = claudeBinary(run.record.settings.claude_bin);
   // The sandbox probe and the policy's read are independent: side by side, the probe's refusal said first.
-  const [sandbox, settled] = await Promise.allSettled([checkSandbox(run.record), clock.time("policy", () => settlePolicy(run.record))]);
+  const [sandbox, settled] = await Promise.allSettled([
+    checkSandbox(run.record, sandboxProblem),
+    clock.time("policy", () => settlePolicy(run.record)),
+  ]);
   if (sandbox.status === "rejected") throw sandbox.reason;
   if (settled.status === "rejected") throw settled.reason;
   const { policy, worktreeInclude, facts: policyFacts } = settled.value;
@@ -176,7 +180,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
     ),
   );
   const partial = stopper.cause()?.kind ?? (worked.outcome.ok ? undefined : "failed");
-  const committed = await clock.time("commit", () =>
+  const { committed, inventory } = await clock.time("commit", () =>
     commitWork({ job: run.record, policy, prepared, scanner, summary: worked.outcome.summary, partial }),
   );
   const spent = {
@@ -203,10 +207,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
   // The worker's last tool is not what a reader should see while the change is listed for the checks.
   await run.moveTo("checking", { worker: { ...run.record.worker!, last_activity: "starting checks" } });
   const withheld = committed.withheld ?? [];
-  const files = [
-    ...(await changeInventory(run.record.repo.root, run.record.base.commit, committed.head_commit)),
-    ...withheldFacts(withheld),
-  ];
+  const files = [...inventory, ...withheldFacts(withheld)];
   const onCheck = (name: string) => void run.progress({ worker: { ...run.record.worker!, last_activity: `check ${name}` } }, true);
   const checks = await clock.time("checks", () =>
     runChecks(policy, files, { ...prepared.commands, logDir: store.checksDir(run.id, plan.n), onCheck }),
@@ -275,7 +276,7 @@ function phaseClock(createdAt: string) {
   };
 }
 
-async function checkSandbox(job: Readonly<JobRecord>): Promise<void> {
+async function checkSandbox(job: Readonly<JobRecord>, sandboxProblem: RunnerInput["sandboxProblem"]): Promise<void> {
   if (!job.settings.sandbox) return;
   const problem = await sandboxProblem();
   if (problem) throw new UserError("prerequisite", `${problem}; or set CODE_WORKER_SANDBOX=off to run without it`);

@@ -92,7 +92,7 @@ export function workerCommand(spec: WorkerSpec): WorkerCommand {
 const forwarder = [
   'socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$2" &',
   'port=$(printf "%04X" "$1"); i=0',
-  'while ! grep -q ":$port 00000000:0000 0A" /proc/net/tcp && [ $i -lt 250 ]; do i=$((i+1)); sleep 0.02; done',
+  'while ! grep -q ":$port 00000000:0000 0A" /proc/net/tcp && [ $i -lt 1000 ]; do i=$((i+1)); sleep 0.005; done',
   'shift 2; exec "$@"',
 ].join("\n");
 

@@ -3,6 +3,8 @@
 // becomes an object), and what setup placed in the worktree is never part of the change.
 import { commitAll, pendingPaths } from "../../git/commit.js";
 import { changeSummary } from "../../git/diffstat.js";
+import { changeInventory } from "../../git/inventory.js";
+import type { ChangedFile } from "../../facts/change.js";
 import { branchHead } from "../../git/loose-refs.js";
 import type { EffectivePolicy } from "../../policy/layering.js";
 import type { SecretScanner } from "../../secret/redact.js";
@@ -13,6 +15,12 @@ import { filesToWithhold } from "../withhold.js";
 import type { Prepared } from "./prepare.js";
 
 export type Committed = Required<Pick<JobRecord, "head_commit" | "changes">> & Pick<JobRecord, "withheld">;
+
+/** The commit's facts for the record, and the inventory of base..head the checks and the policy read. */
+export interface CommitStep {
+  committed: Committed;
+  inventory: ChangedFile[];
+}
 
 export interface CommitInput {
   job: Readonly<JobRecord>;
@@ -25,10 +33,11 @@ export interface CommitInput {
   partial?: StopCause["kind"] | "failed";
 }
 
-export async function commitWork({ job, policy, prepared, scanner, summary, partial }: CommitInput): Promise<Committed> {
+export async function commitWork({ job, policy, prepared, scanner, summary, partial }: CommitInput): Promise<CommitStep> {
   const subject = partial
     ? `${job.task_label}: partial work (${partial === "cancel" ? "cancelled" : partial})`
     : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
+  await prepared.indexRefreshed;
   const pending = await pendingPaths(prepared.place);
   const withheld = await filesToWithhold(prepared.place, policy, scanner, prepared.placed, pending);
   const message = {
@@ -38,8 +47,8 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
   };
   await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)], pending);
   const head = await jobHead(job);
-  const changes = await changeSummary(job.repo.root, job.base.commit, head);
-  return { head_commit: head, changes, ...(withheld.length ? { withheld } : {}) };
+  const inventory = await changeInventory(job.repo.root, job.base.commit, head);
+  return { committed: { head_commit: head, changes: changeSummary(inventory), ...(withheld.length ? { withheld } : {}) }, inventory };
 }
 
 /** The job branch's commit, after a commit step or a verdict moved it. */

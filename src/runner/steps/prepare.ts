@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import type { CommandPlace } from "../../checks/run-command.js";
 import type { Config } from "../../config.js";
 import { UserError } from "../../errors.js";
-import { userIdentity, type Identity, type WorktreePlace } from "../../git/commit.js";
+import { refreshIndex, userIdentity, type Identity, type WorktreePlace } from "../../git/commit.js";
 import { addWorktree } from "../../git/worktree.js";
 import type { Confinement } from "../../os/confine.js";
 import type { EffectivePolicy } from "../../policy/layering.js";
@@ -40,6 +40,8 @@ export interface Prepared {
   commands: Omit<CommandPlace, "network" | "logDir">;
   /** What setup copied or linked into the worktree: never committed. */
   placed: string[];
+  /** The index learning the worktree's stat info as it was handed over, while the worker works; the commit waits for it. */
+  indexRefreshed: Promise<void>;
 }
 
 export interface PrepareInput {
@@ -62,20 +64,25 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   const { store, job, policy, bin, time } = input;
   const later = (job.rounds?.length ?? 0) > 0;
   const home = new HomeLayout(job.settings.home);
-  const [committer, runtime] = await Promise.all([
+  // Three independent reads and writes, side by side; whatever of them was made is undone however the job ends.
+  const [identity, made, worktree] = await Promise.allSettled([
     userIdentity(job.repo.root),
     later ? reopenRuntime(home, job.id) : createRuntime(home, job.id),
+    later
+      ? existingWorktree(job)
+      : time("worktree", () =>
+          addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")),
+        ),
   ]);
-  input.defer(() => tidyRuntime(runtime, input.scanner));
-  // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
-  input.defer(async () => {
-    if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
-  });
-  const place = later
-    ? await existingWorktree(job)
-    : await time("worktree", () =>
-        addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")),
-      );
+  if (made.status === "fulfilled") {
+    const runtime = made.value;
+    input.defer(() => tidyRuntime(runtime, input.scanner));
+    // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
+    input.defer(async () => {
+      if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
+    });
+  }
+  const [committer, runtime, place] = [valueOf(identity), valueOf(made), valueOf(worktree)];
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
   const confinement = job.settings.sandbox
     ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linkedDirs(job, policy)], keyFile)
@@ -92,7 +99,16 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   };
   if (later) {
     await handOver();
-    return { bin, runtime, place, committer, confinement, commands, placed: job.placed ?? [] };
+    return {
+      bin,
+      runtime,
+      place,
+      committer,
+      confinement,
+      commands,
+      placed: job.placed ?? [],
+      indexRefreshed: refreshedInBackground(place),
+    };
   }
   const setupPlace = { ...commands, logDir: join(store.dir(job.id), "setup") };
   const prep = await time("setup", () =>
@@ -101,7 +117,21 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   console.error(
     `${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`,
   ); // to runner.log
-  return { bin, runtime, place, committer, confinement, commands, placed: [...prep.copied, ...prep.linked] };
+  return {
+    bin,
+    runtime,
+    place,
+    committer,
+    confinement,
+    commands,
+    placed: [...prep.copied, ...prep.linked],
+    indexRefreshed: refreshedInBackground(place),
+  };
+}
+
+/** A lent worktree's files all have a new owner and ctime: the rehash that costs is paid while the worker thinks, not after it. */
+function refreshedInBackground(place: WorktreePlace): Promise<void> {
+  return refreshIndex(place).catch(() => undefined);
 }
 
 /** The worktree a first round made: still there, with the git dir git gave it then. */
@@ -113,6 +143,12 @@ async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace
       path: job.worktree,
     });
   return { worktree: job.worktree, gitDir: job.worktree_git_dir };
+}
+
+/** A settled step's value; the first failure is the step's. */
+function valueOf<T>(step: PromiseSettledResult<T>): T {
+  if (step.status === "rejected") throw step.reason;
+  return step.value;
 }
 
 /** The worker binary's directory, and its real one when it is reached through a link. */
