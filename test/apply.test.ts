@@ -48,6 +48,11 @@ test("the host moved on: merge stays clean against the new HEAD, and apply makes
   assert.equal(view.next, "none");
   // The job's own commit on its branch carries the verdict too, for people reading it with git.
   assert.match(await git.raw(["log", "-1", "--format=%B", job.branch]), /Code-Worker-Verdict: approve/);
+  assert.equal(
+    await git.raw(["log", "-1", "--format=%(trailers:only,unfold)", job.branch]),
+    `Code-Worker-Job: ${job.id}\nCode-Worker-Model: ${job.tier.label}\nCode-Worker-Verdict: approve\n\n`,
+    "one trailer block, as git reads it",
+  );
 });
 
 test("the host changed the same lines: conflicts are named and apply changes nothing", async (t) => {

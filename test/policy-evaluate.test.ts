@@ -183,6 +183,19 @@ test("a rule that runs out of time or throws yields review, not approve", () => 
   const { verdict } = evaluatePolicy(slow, [line], [], { ruleBudgetMs: 100 });
   assert.ok(performance.now() - started < 2000);
   assert.deepEqual(verdict, { verdict: "review", reasons: ["secrets: did not finish within 100ms; review by hand"] });
+  // Past the budget each rule is timed on its own: the slow one says so, the others still fire.
+  const mixed = policy(
+    `rules:\n  secrets: { detectors: [], custom: [{ id: slow, regex: "^(a+)+$" }] }\n  forbidden-paths: { paths: ["a.txt"] }\n`,
+  );
+  const both = evaluatePolicy(mixed, [line], [], { ruleBudgetMs: 100 });
+  assert.deepEqual(
+    both.fired.map((rule) => [rule.rule, rule.verdict]),
+    [
+      ["secrets", "review"],
+      ["forbidden-paths", "reject"],
+    ],
+  );
+  assert.match(both.fired[0]!.reason, /did not finish within 100ms/);
   const odd = evaluatePolicy(policy("rules:\n  forbidden-paths: { paths: [x] }\n"), [file("/abs/path")], []);
   assert.equal(odd.verdict.verdict, "review");
   assert.match(odd.verdict.reasons[0]!, /^forbidden-paths: could not be evaluated \(forbidden-paths\): /);

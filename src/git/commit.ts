@@ -92,18 +92,21 @@ export async function commitAll(
   throw new Error(`git commit failed: ${firstLine(commit.stderr || commit.stdout)}`);
 }
 
-/** Adds trailers to the job's last commit (the verdict is known only after the commit is checked); the caller reads the new head. */
-export async function addTrailers(place: WorktreePlace, trailers: Record<string, string>, committer: Identity): Promise<void> {
-  const args = [
-    "commit",
-    "--amend",
-    "--quiet",
-    "--no-edit",
-    "--no-verify",
-    "--allow-empty",
-    ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`]),
-  ];
-  await inWorktree(place, args, identityEnv(undefined, committer));
+/**
+ * Adds trailers to the job's last commit (the verdict is known only after the commit is checked);
+ * the caller reads the new head. Given the commit's own message, the new one is written whole;
+ * otherwise git appends them (through a second process, git interpret-trailers).
+ */
+export async function addTrailers(
+  place: WorktreePlace,
+  trailers: Record<string, string>,
+  committer: Identity,
+  last?: CommitMessage,
+): Promise<void> {
+  const message = last
+    ? messageArgs({ ...last, trailers: { ...last.trailers, ...trailers } })
+    : ["--no-edit", ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`])];
+  await inWorktree(place, ["commit", "--amend", "--quiet", "--no-verify", "--allow-empty", ...message], identityEnv(undefined, committer));
 }
 
 /** Subject, body and trailers as git's -m paragraphs. */

@@ -45,21 +45,43 @@ export function evaluatePolicy(
 ): { verdict: PolicyVerdict; fired: FiredRule[] } {
   const withinLimit = timeLimiter();
   const budget = options.ruleBudgetMs ?? 5000;
-  const fired: FiredRule[] = [];
   const context: RuleContext = { files, checks, configuredChecks: Object.keys(policy.checks) };
-  for (const rule of policy.rules) {
-    const fire = (verdict: FiredRule["verdict"], reason: string | undefined, finding: Finding) =>
-      fired.push({ rule: rule.id, type: rule.type, verdict, reason: reasonLine(rule.id, reason, finding), paths: finding.paths });
+  const find = (rule: EffectiveRule): Found => {
     try {
-      const finding = withinLimit(budget, () => ruleEntry(rule.type).find(rule.params, context));
-      if (finding) fire(rule.verdict, rule.reason, finding);
+      return { ok: true, finding: ruleEntry(rule.type).find(rule.params, context) };
     } catch (error) {
-      fire("review", undefined, { text: failureText(rule, error, budget), items: [], paths: [] });
+      return { ok: false, error };
     }
+  };
+  // Every rule inside one limit first: each limited call costs a watchdog thread. All of them done
+  // within one rule's budget means each was; only past it is each rule timed on its own, to say which.
+  let found: Found[];
+  try {
+    found = withinLimit(budget, () => policy.rules.map(find));
+  } catch (error) {
+    if (!(error instanceof TimeLimitError)) throw error;
+    found = policy.rules.map((rule) => {
+      try {
+        return withinLimit(budget, () => find(rule));
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
   }
+  const fired = policy.rules.flatMap((rule, i): FiredRule[] => {
+    const outcome = found[i]!;
+    const fire = (verdict: FiredRule["verdict"], reason: string | undefined, finding: Finding): FiredRule[] => [
+      { rule: rule.id, type: rule.type, verdict, reason: reasonLine(rule.id, reason, finding), paths: finding.paths },
+    ];
+    if (!outcome.ok) return fire("review", undefined, { text: failureText(rule, outcome.error, budget), items: [], paths: [] });
+    return outcome.finding ? fire(rule.verdict, rule.reason, outcome.finding) : [];
+  });
   fired.push(...checkFailures(policy, files, checks));
   return { verdict: summarize(fired), fired };
 }
+
+/** One rule's outcome: what it found (nothing: it did not fire), or why it could not say. */
+type Found = { ok: true; finding: Finding | undefined } | { ok: false; error: unknown };
 
 function failureText(rule: EffectiveRule, error: unknown, budgetMs: number): string {
   if (error instanceof TimeLimitError) {

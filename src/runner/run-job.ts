@@ -180,7 +180,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
     ),
   );
   const partial = stopper.cause()?.kind ?? (worked.outcome.ok ? undefined : "failed");
-  const { committed, inventory } = await clock.time("commit", () =>
+  const { committed, inventory, message } = await clock.time("commit", () =>
     commitWork({ job: run.record, policy, prepared, scanner, summary: worked.outcome.summary, partial }),
   );
   const spent = {
@@ -226,6 +226,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
       policy,
       prepared,
       head: committed.head_commit,
+      message,
       files,
       checks,
       withheld,

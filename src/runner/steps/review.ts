@@ -1,7 +1,7 @@
 // Step 6: the verdict over the committed change and the checks, written into the commit's
 // trailers too, and the merge status against the host's HEAD as it is now.
 import type { ChangedFile, CheckOutcome } from "../../facts/change.js";
-import { addTrailers } from "../../git/commit.js";
+import { addTrailers, type CommitMessage } from "../../git/commit.js";
 import { checkoutHeadsFromFiles } from "../../git/loose-refs.js";
 import { mergeStatus } from "../../git/merge.js";
 import { evaluatePolicy, summarize } from "../../policy/evaluate.js";
@@ -19,6 +19,8 @@ export interface ReviewInput {
   policy: EffectivePolicy;
   prepared: Prepared;
   head: string;
+  /** The message of this round's commit, when the round made one: the verdict joins its trailers. */
+  message?: CommitMessage;
   files: ChangedFile[];
   checks: CheckOutcome[];
   withheld: Withheld[];
@@ -34,6 +36,7 @@ export async function review({
   policy,
   prepared,
   head,
+  message,
   files,
   checks,
   withheld,
@@ -48,7 +51,7 @@ export async function review({
   const claimed = [...judged.fired, ...claimReasons(report, reportProblem, { checks, checkCommands, changedPaths })];
   const { verdict, fired } = withWithheldJudged(summarize(claimed), claimed, withheld);
   if (head === job.base.commit) return { verdict: { ...verdict, fired }, head_commit: head };
-  await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
+  await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer, message);
   return { verdict: { ...verdict, fired }, head_commit: await jobHead(job) };
 }
 
