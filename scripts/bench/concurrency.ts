@@ -47,8 +47,11 @@ export async function concurrency(world: World): Promise<void> {
 
 /** Each job's peak runner and worker memory, against a bare node and a claude process tree run by hand. */
 async function memoryPerJob(world: World, repo: string, jobs: WatchedJob[]): Promise<void> {
-  const runner = jobs.map((job) => job.peakRunnerBytes!).filter(Boolean);
-  const worker = jobs.map((job) => job.peakWorkerBytes!).filter(Boolean);
+  // Only jobs the watcher saw working: a quick job can end between two looks, and a look that found
+  // only bwrap (Claude Code alone is over 100 MB) saw it before it started or as it ended.
+  const seen = jobs.filter((job) => (job.peakWorkerBytes ?? 0) > 50 * MB);
+  const runner = seen.map((job) => job.peakRunnerBytes!);
+  const worker = seen.map((job) => job.peakWorkerBytes!);
   const bare = await bareNodeBytes();
   const hand: number[] = [];
   for (let i = 0; i < 2; i++) hand.push((await byHand(world, repo, { memory: true })).peakWorkerBytes!);

@@ -43,8 +43,8 @@ export function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-/** A timed figure against its baseline: medians, mins, and the ratio of the medians. */
-export function compare(name: string, runs: number[], baselineRuns: number[], unit: string, maxRatio: number, detail?: Measure["detail"]): Measure {
+/** A timed figure against its baseline: medians, mins, and the ratio of the medians; no maxRatio: reported only. */
+export function compare(name: string, runs: number[], baselineRuns: number[], unit: string, maxRatio: number | undefined, detail?: Measure["detail"]): Measure {
   const value = median(runs);
   const baseline = median(baselineRuns);
   const ratio = round(value / baseline);
@@ -54,8 +54,8 @@ export function compare(name: string, runs: number[], baselineRuns: number[], un
     unit,
     baseline: round(baseline),
     ratio,
-    target: `≤ ${maxRatio}×`,
-    met: ratio <= maxRatio,
+    target: maxRatio === undefined ? "reported" : `≤ ${maxRatio}×`,
+    met: maxRatio === undefined ? null : ratio <= maxRatio,
     min: round(Math.min(...runs)),
     baseline_min: round(Math.min(...baselineRuns)),
     runs: runs.length,

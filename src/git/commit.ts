@@ -41,9 +41,12 @@ export async function refreshIndex(place: WorktreePlace): Promise<void> {
   await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "update-index", "-q", "--refresh"]);
 }
 
-/** Paths the worker added or changed (not deleted), which the commit would store as new objects. */
+/**
+ * Paths the worker added or changed (not deleted), which the commit would store as new objects.
+ * The index should be fresh (refreshIndex before the worker ran), or this and each command after it
+ * rehashes every racy file again.
+ */
 export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
-  await refreshIndex(place); // only what the worker touched is rehashed now
   const out = await inWorktree(place, ["ls-files", "-z", "--others", "--modified", "--exclude-standard"]);
   return [...new Set(nulEntries(out))];
 }
