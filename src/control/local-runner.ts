@@ -25,11 +25,11 @@ export interface LocalOptions {
   standby?: boolean;
 }
 
-/** The local backend, for runners started with this environment. */
-export function localBackend(env: NodeJS.ProcessEnv, options: LocalOptions = {}): RunnerBackend {
-  if (!options.standby) return { ...localRunner, launch: (store, job) => launchCold(store, job, env) };
+/** The local backend, for runners started with this environment; `close` lets its spare go (jobs already handed run on). */
+export function localBackend(env: NodeJS.ProcessEnv, options: LocalOptions = {}): RunnerBackend & { close(): void } {
+  if (!options.standby) return { ...localRunner, launch: (store, job) => launchCold(store, job, env), close: () => undefined };
   const spares = sparePool(env);
-  return { ...localRunner, launch: (store, job) => spares.hand(store, job, () => launchCold(store, job, env)) };
+  return { ...localRunner, launch: (store, job) => spares.hand(store, job, () => launchCold(store, job, env)), close: spares.close };
 }
 
 export const localRunner: RunnerBackend = {
@@ -59,26 +59,34 @@ function launchCold(store: JobStore, job: JobRecord, env: NodeJS.ProcessEnv): vo
  * or gone, whichever is first: a node process loading its modules would slow the job's own start,
  * and jobs seldom come faster than that. A job that finds no spare gets a runner started for it.
  */
-function sparePool(env: NodeJS.ProcessEnv): { hand(store: JobStore, job: JobRecord, cold: () => void): void } {
+function sparePool(env: NodeJS.ProcessEnv): { hand(store: JobStore, job: JobRecord, cold: () => void): void; close(): void } {
+  let closed = false;
   let spare: ChildProcess | undefined = startSpare(env);
+  let timer: NodeJS.Timeout | undefined;
+  const refill = () => {
+    clearTimeout(timer);
+    if (!closed) spare ??= startSpare(env);
+  };
   return {
     hand(store, job, cold) {
       const taken = spare;
       spare = undefined;
       if (!taken) return cold(); // the next spare is on its way
       if (taken.exitCode !== null || taken.signalCode !== null || !taken.stdin?.writable) {
-        spare = startSpare(env);
+        refill();
         return cold();
       }
-      const refill = () => {
-        clearTimeout(timer);
-        spare ??= startSpare(env);
-      };
-      const timer = setTimeout(refill, refillAfterMs).unref();
+      timer = setTimeout(refill, refillAfterMs).unref();
       taken.once("exit", refill);
       // A broken pipe means the job never reached the spare, so no runner holds it yet.
       taken.stdin.once("error", cold);
       taken.stdin.end(`${JSON.stringify({ root: store.root, id: job.id })}\n`);
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      spare?.stdin?.end(); // end of input with no job: the spare exits
+      spare = undefined;
     },
   };
 }

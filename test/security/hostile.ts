@@ -1,5 +1,7 @@
 // The security suite's harness: a hostile scripted worker run as root or as an unprivileged uid,
-// and the checks that nothing outside its worktree changed and the key is nowhere.
+// and the checks that nothing outside its worktree changed and the key is nowhere. Root's jobs run
+// in a runner started ahead (the MCP server's way), the unprivileged uid's in a runner started for
+// the job (the CLI's way), so every attack meets both.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
@@ -7,6 +9,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { execa } from "execa";
+import { Engine } from "../../src/control/engine.js";
+import { localBackend } from "../../src/control/local-runner.js";
 import type { JobRecord } from "../../src/store/record.js";
 import { SecretScanner } from "../../src/secret/redact.js";
 import { fixture, hostState, testKey, treeDigest, type Fixture, type FixtureOptions } from "../helpers.js";
@@ -34,10 +38,16 @@ export async function hostile(t: TestContext, as: "root" | "user", options: Fixt
   const f = await fixture(t, options);
   const dropping = as === "user" && asRoot;
   if (dropping) chownTree(f.root, otherUid);
+  const backend = localBackend(f.env, { standby: as === "root" });
+  t.after(() => backend.close());
+  const engine = new Engine(f.engine.config, f.env, backend);
   const run = async (task: string, tier: "fast" | "think" = "fast", continued?: string): Promise<JobRecord> => {
     if (!dropping) {
-      const started = continued ? await f.engine.continue(continued, { task }) : await f.engine.start({ cwd: f.repo, task, tier });
-      return f.engine.wait(started.id, 150);
+      const started = continued ? await engine.continue(continued, { task }) : await engine.start({ cwd: f.repo, task, tier });
+      const job = await engine.wait(started.id, 150);
+      const log = readFileSync(join(f.repo, ".git", "code-worker", "jobs", job.id, "runner.log"), "utf8");
+      assert.equal(/started ahead/.test(log), as === "root", `the job ran in the runner this half means to attack:\n${log}`);
+      return job;
     }
     const env = { ...f.env, HOME: join(f.root, "user-home") };
     const spec = JSON.stringify({ env, cwd: f.repo, task, tier, ...(continued ? { continue: continued } : {}) });
