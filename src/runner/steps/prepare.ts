@@ -97,18 +97,20 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   const handOver = async () => {
     if (runtime.uid !== undefined) await chownTree(job.worktree, runtime.uid, runtime.uid);
   };
+  // What the worker needs, once the worktree is the job's: the index refresh starts then.
+  const ready = (placed: string[]): Prepared => ({
+    bin,
+    runtime,
+    place,
+    committer,
+    confinement,
+    commands,
+    placed,
+    indexRefreshed: refreshedInBackground(place),
+  });
   if (later) {
     await handOver();
-    return {
-      bin,
-      runtime,
-      place,
-      committer,
-      confinement,
-      commands,
-      placed: job.placed ?? [],
-      indexRefreshed: refreshedInBackground(place),
-    };
+    return ready(job.placed ?? []);
   }
   const setupPlace = { ...commands, logDir: join(store.dir(job.id), "setup") };
   const prep = await time("setup", () =>
@@ -117,16 +119,7 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   console.error(
     `${now()} worktree ready: ${prep.copied.length} ignored paths copied, ${prep.linked.length} linked, ${prep.setup} setup steps run`,
   ); // to runner.log
-  return {
-    bin,
-    runtime,
-    place,
-    committer,
-    confinement,
-    commands,
-    placed: [...prep.copied, ...prep.linked],
-    indexRefreshed: refreshedInBackground(place),
-  };
+  return ready([...prep.copied, ...prep.linked]);
 }
 
 /** A lent worktree's files all have a new owner and ctime: the rehash that costs is paid while the worker thinks, not after it. */
