@@ -25,8 +25,13 @@ export interface Identity {
 
 export const codeWorkerIdentity: Identity = { name: "code-worker", email: "code-worker@localhost" };
 
+/** Names the worktree's git dir and work tree explicitly: nothing in the worktree decides them. */
+function placeArgs(place: WorktreePlace): string[] {
+  return [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`];
+}
+
 async function inWorktree(place: WorktreePlace, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const run = await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, ...args], { env });
+  const run = await gitRun(place.worktree, [...placeArgs(place), ...args], { env });
   if (run.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(run.stderr)}`);
   return run.stdout;
 }
@@ -38,7 +43,7 @@ async function inWorktree(place: WorktreePlace, args: string[], env: Record<stri
  * them down. Best effort: a lock left behind only costs the rehash.
  */
 export async function refreshIndex(place: WorktreePlace): Promise<void> {
-  await gitRun(place.worktree, [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`, "update-index", "-q", "--refresh"]);
+  await gitRun(place.worktree, [...placeArgs(place), "update-index", "-q", "--refresh"]);
 }
 
 /**
@@ -71,26 +76,12 @@ export async function commitAll(
   await inWorktree(place, ["add", "--all", "--", ".", ...excludes]);
   const commit = await gitRun(
     place.worktree,
-    [
-      `--git-dir=${place.gitDir}`,
-      `--work-tree=${place.worktree}`,
-      "commit",
-      "--quiet",
-      "--no-verify",
-      "--untracked-files=no",
-      ...messageArgs(message),
-    ],
+    [...placeArgs(place), "commit", "--quiet", "--no-verify", "--untracked-files=no", ...messageArgs(message)],
     { env: identityEnv(codeWorkerIdentity, committer) },
   );
   if (commit.exitCode === 0) return true;
   // A commit refused: with nothing staged that is no change at all (exit 0 here); otherwise git's reason.
-  const staged = await gitRun(place.worktree, [
-    `--git-dir=${place.gitDir}`,
-    `--work-tree=${place.worktree}`,
-    "diff",
-    "--cached",
-    "--quiet",
-  ]);
+  const staged = await gitRun(place.worktree, [...placeArgs(place), "diff", "--cached", "--quiet"]);
   if (staged.exitCode === 0) return false;
   throw new Error(`git commit failed: ${firstLine(commit.stderr || commit.stdout)}`);
 }
