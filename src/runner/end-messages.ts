@@ -1,13 +1,14 @@
 // How a job ends, as values: the terminal state and the one line a person can act on. Pure, so
 // every ending is tested as a table (test/unit-end-messages.test.ts).
 import { UserError } from "../errors.js";
-import type { CancelReason, TerminalState } from "../store/record.js";
+import type { CancelReason, JobRecord, TerminalState } from "../store/record.js";
 import { now } from "../store/record.js";
 import { oneLine } from "../text.js";
 import type { FailureKind } from "../worker/stream.js";
 import type { Silence, StopCause } from "./stopper.js";
 
-export interface Ending {
+/** The terminal state and the last facts written with it, in the same write. */
+export interface Ending extends Partial<Pick<JobRecord, "merge" | "timings">> {
   state: TerminalState;
   error?: string;
   cancel?: { reason: CancelReason; note?: string; at: string };
@@ -30,7 +31,10 @@ export interface FailureFacts extends EndFacts {
   provider?: { requests: number; last_error?: { status: number; retryAfterS?: number } };
 }
 
-export const done: Ending = { state: "done" };
+/** A job that reached its last verdict: done, with the merge status read after it. */
+export function doneEnding(facts: Required<Pick<JobRecord, "merge" | "timings">>): Ending {
+  return { state: "done", ...facts };
+}
 
 function kept(facts: EndFacts): string {
   return facts.keptWork ? `; partial work is on branch ${facts.branch}` : "";

@@ -10,7 +10,7 @@ import { now, type JobRecord, type Phase, type RoundFacts } from "../store/recor
 import type { JobStore } from "../store/store.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import type { WorkerOutcome } from "../worker/stream.js";
-import { crashEnding, done, stoppedEnding, stoppedQueuedEnding, workerFailedEnding, type EndFacts, type Ending } from "./end-messages.js";
+import { crashEnding, doneEnding, stoppedEnding, stoppedQueuedEnding, workerFailedEnding, type EndFacts, type Ending } from "./end-messages.js";
 import { keyVariable, readKey, type KeySource } from "./key.js";
 import { JobRun } from "./record-writer.js";
 import { acquireSlot } from "./slots.js";
@@ -45,13 +45,16 @@ export async function runJob({ store, id, keySource, stopper, sandboxProblem }: 
   const cleanups: (() => Promise<void>)[] = [];
   let ending: Ending;
   try {
-    ending = await pipeline(run, keySource, stopper, sandboxProblem, (cleanup) => cleanups.unshift(cleanup));
+    ending = await pipeline(run, keySource, stopper, sandboxProblem, (cleanup) => cleanups.push(cleanup));
   } catch (error) {
     ending = crashEnding(error);
   } finally {
-    // Whoever reads the terminal state finds the job's leftovers settled.
-    for (const cleanup of cleanups)
-      await cleanup().catch((failure: unknown) => console.error(`cleaning up after the job failed: ${run.redact(String(failure))}`));
+    // Whoever reads the terminal state finds the job's leftovers settled; each is independent of the others.
+    await Promise.all(
+      cleanups.map((cleanup) =>
+        cleanup().catch((failure: unknown) => console.error(`cleaning up after the job failed: ${run.redact(String(failure))}`)),
+      ),
+    );
   }
   await run.end({ ...ending, ...(ending.error ? { error: run.redact(ending.error) } : {}) });
 }
@@ -128,9 +131,9 @@ async function pipeline(
     const model: { model: string; label: string } = after?.kind === "escalate" && run.record.escalation ? run.record.escalation : next;
     next = after ? await repairRound({ ...plan, job: run.record }, after.kind, after.tier, model.model, model.label) : undefined;
   }
-  const merge = await clock.time("merge", () => mergeFacts(run.record, head));
-  await run.update({ ...merge, timings: clock.timings() });
-  return done;
+  // The worktree is the person's again while the merge status is read; both are written with done.
+  const [merge] = await Promise.all([clock.time("merge", () => mergeFacts(run.record, head)), prepared.giveBack()]);
+  return doneEnding({ ...merge, timings: clock.timings() });
 }
 
 interface RoundContext {
@@ -190,22 +193,25 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
     ...(worked.worker.cost_usd === undefined ? {} : { cost_usd: worked.worker.cost_usd }),
     ...(worked.worker.usage ? { usage: worked.worker.usage } : {}),
   };
-  await run.update({ worker: worked.worker, ...committed, ...settle(spent), timings: clock.timings() });
+  const afterCommit = { worker: worked.worker, ...committed, ...settle(spent), timings: clock.timings() };
   const stoppedOrFailed = (ending: Ending) => run.update(settle({ ended: ending.state, ended_at: now() })).then(() => ending);
-  if (stopper.cause()) return stoppedOrFailed(ended());
+  if (stopper.cause()) return run.update(afterCommit).then(() => stoppedOrFailed(ended()));
   if (!worked.outcome.ok)
-    return stoppedOrFailed(
-      workerFailedEnding(worked.outcome.failure!, {
-        ...endFacts(store, run.record),
-        keyVariable: keyVariable(ctx.keySource),
-        baseUrl: run.record.settings.base_url,
-        maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
-        provider: worked.worker.provider,
-      }),
+    return run.update(afterCommit).then(() =>
+      stoppedOrFailed(
+        workerFailedEnding(worked.outcome.failure!, {
+          ...endFacts(store, run.record),
+          keyVariable: keyVariable(ctx.keySource),
+          baseUrl: run.record.settings.base_url,
+          maxTurns: policy.worker.max_turns ?? defaultMaxTurns,
+          provider: worked.worker.provider,
+        }),
+      ),
     );
 
-  // The worker's last tool is not what a reader should see while the change is listed for the checks.
-  await run.moveTo("checking", { worker: { ...run.record.worker!, last_activity: "starting checks" } });
+  // The commit's facts and the new state in one write; the worker's last tool is not what a reader
+  // should see while the change is listed for the checks.
+  await run.moveTo("checking", { ...afterCommit, worker: { ...worked.worker, last_activity: "starting checks" } });
   const withheld = committed.withheld ?? [];
   const files = [...inventory, ...withheldFacts(withheld)];
   const onCheck = (name: string) => void run.progress({ worker: { ...run.record.worker!, last_activity: `check ${name}` } }, true);
@@ -213,13 +219,13 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
     runChecks(policy, files, { ...prepared.commands, logDir: store.checksDir(run.id, plan.n), onCheck }),
   );
   const counts = checkCounts(checks);
-  await run.update({
+  const checked = {
     checks: { ...counts, results: checks },
     ...settle({ checks: { passed: counts.passed, failed: counts.failed, failed_names: counts.failed_names } }),
-  });
-  if (stopper.cause()) return stoppedOrFailed(ended());
+  };
+  if (stopper.cause()) return run.update(checked).then(() => stoppedOrFailed(ended()));
 
-  await run.moveTo("reviewing");
+  await run.moveTo("reviewing", checked);
   const reviewed = await clock.time("verdict", () =>
     review({
       job: run.record,

@@ -39,7 +39,7 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
   const subject = partial
     ? `${job.task_label}: partial work (${partial === "cancel" ? "cancelled" : partial})`
     : `${job.task_label}: ${oneLine(summary?.split("\n")[0] || job.task_title, 60)}`;
-  await prepared.indexRefreshed;
+  await prepared.indexRefreshed();
   const pending = await pendingPaths(prepared.place);
   const withheld = await filesToWithhold(prepared.place, policy, scanner, prepared.placed, pending);
   const message = {

@@ -40,8 +40,10 @@ export interface Prepared {
   commands: Omit<CommandPlace, "network" | "logDir">;
   /** What setup copied or linked into the worktree: never committed. */
   placed: string[];
-  /** The index learning the worktree's stat info as it was handed over, while the worker works; the commit waits for it. */
-  indexRefreshed: Promise<void>;
+  /** Called by the commit: waits for the index refresh begun while the worker works, or calls off one not yet begun. */
+  indexRefreshed: () => Promise<void>;
+  /** Takes a lent worktree back for the person, once: after the last verdict, or however the job ends. */
+  giveBack: () => Promise<void>;
 }
 
 export interface PrepareInput {
@@ -74,13 +76,14 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
           addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")),
         ),
   ]);
-  if (made.status === "fulfilled") {
-    const runtime = made.value;
-    input.defer(() => tidyRuntime(runtime, input.scanner));
-    // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
-    input.defer(async () => {
-      if (runtime.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
-    });
+  const madeRuntime = made.status === "fulfilled" ? made.value : undefined;
+  // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
+  const giveBack = onlyOnce(async () => {
+    if (madeRuntime?.uid !== undefined) await chownTree(job.worktree, process.getuid!(), process.getgid!());
+  });
+  if (madeRuntime) {
+    input.defer(() => tidyRuntime(madeRuntime, input.scanner));
+    input.defer(giveBack);
   }
   const [committer, runtime, place] = [valueOf(identity), valueOf(made), valueOf(worktree)];
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
@@ -106,7 +109,8 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
     confinement,
     commands,
     placed,
-    indexRefreshed: refreshedInBackground(place),
+    indexRefreshed: refreshOnceSettled(place),
+    giveBack,
   });
   if (later) {
     await handOver();
@@ -122,10 +126,26 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   return ready([...prep.copied, ...prep.linked]);
 }
 
-/** A lent worktree's files all have a new owner and ctime: the rehash that costs is paid while the worker thinks, not after it. */
-function refreshedInBackground(place: WorktreePlace): Promise<void> {
-  return refreshIndex(place).catch(() => undefined);
+/**
+ * A lent worktree's files all have a new owner and ctime, and git counts a file written in the same
+ * second as the index "racily clean": it rehashes every such file on every command until an index
+ * is written in a later second. So the refresh waits for the next second, while the worker thinks;
+ * a commit that comes first calls it off and pays the rehash itself.
+ */
+function refreshOnceSettled(place: WorktreePlace): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const timer = setTimeout(
+    () => (running = refreshIndex(place).catch(() => undefined)),
+    1000 - (Date.now() % 1000) + secondMarginMs,
+  ).unref();
+  return () => {
+    clearTimeout(timer);
+    return running ?? Promise.resolve();
+  };
 }
+
+/** Past the second boundary by this much, so no file of the handover still carries the index's second. */
+const secondMarginMs = 10;
 
 /** The worktree a first round made: still there, with the git dir git gave it then. */
 async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace> {
@@ -136,6 +156,12 @@ async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace
       path: job.worktree,
     });
   return { worktree: job.worktree, gitDir: job.worktree_git_dir };
+}
+
+/** The first call's promise, for every call. */
+function onlyOnce(step: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => (started ??= step());
 }
 
 /** A settled step's value; the first failure is the step's. */
