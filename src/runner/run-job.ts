@@ -10,7 +10,15 @@ import { now, type JobRecord, type Phase, type RoundFacts } from "../store/recor
 import type { JobStore } from "../store/store.js";
 import { claudeBinary } from "../worker/claude-bin.js";
 import type { WorkerOutcome } from "../worker/stream.js";
-import { crashEnding, doneEnding, stoppedEnding, stoppedQueuedEnding, workerFailedEnding, type EndFacts, type Ending } from "./end-messages.js";
+import {
+  crashEnding,
+  doneEnding,
+  stoppedEnding,
+  stoppedQueuedEnding,
+  workerFailedEnding,
+  type EndFacts,
+  type Ending,
+} from "./end-messages.js";
 import { keyVariable, readKey, type KeySource } from "./key.js";
 import { JobRun } from "./record-writer.js";
 import { acquireSlot } from "./slots.js";
@@ -131,8 +139,9 @@ async function pipeline(
     const model: { model: string; label: string } = after?.kind === "escalate" && run.record.escalation ? run.record.escalation : next;
     next = after ? await repairRound({ ...plan, job: run.record }, after.kind, after.tier, model.model, model.label) : undefined;
   }
-  // The worktree is the person's again while the merge status is read; both are written with done.
-  const [merge] = await Promise.all([clock.time("merge", () => mergeFacts(run.record, head)), prepared.giveBack()]);
+  // The worktree is the person's again while the merge status is read (a failure to give it back is
+  // the cleanup's to log, as it is however the job ends); the merge status is written with done.
+  const [merge] = await Promise.all([clock.time("merge", () => mergeFacts(run.record, head)), prepared.giveBack().catch(() => undefined)]);
   return doneEnding({ ...merge, timings: clock.timings() });
 }
 

@@ -127,10 +127,11 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
 }
 
 /**
- * A lent worktree's files all have a new owner and ctime, and git counts a file written in the same
- * second as the index "racily clean": it rehashes every such file on every command until an index
- * is written in a later second. So the refresh waits for the next second, while the worker thinks;
- * a commit that comes first calls it off and pays the rehash itself.
+ * A lent worktree's files all have a new owner and ctime, so the index must learn them again; and
+ * git (at its one-second resolution) counts a file no older than the index "racily clean" and
+ * rehashes it on every command, as every file of a fresh checkout is. So the refresh is written in
+ * the second after the handover, while the worker thinks; a commit that comes first calls it off
+ * and pays the rehash itself.
  */
 function refreshOnceSettled(place: WorktreePlace): () => Promise<void> {
   let running: Promise<void> | undefined;
