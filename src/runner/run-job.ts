@@ -25,7 +25,7 @@ import { acquireSlot } from "./slots.js";
 import { commitWork } from "./steps/commit.js";
 import { settlePolicy } from "./steps/policy.js";
 import { openingRound, repairRound, type RoundPlan } from "./steps/plan.js";
-import { prepare, type Prepared } from "./steps/prepare.js";
+import { makeWorkspace, prepare, type Prepared } from "./steps/prepare.js";
 import { mergeFacts, review } from "./steps/review.js";
 import { work, type Worked } from "./steps/work.js";
 import type { Stopper } from "./stopper.js";
@@ -95,26 +95,32 @@ async function pipeline(
 
   await run.moveTo("preparing");
   const bin = claudeBinary(run.record.settings.claude_bin);
-  // The sandbox probe and the policy's read are independent: side by side, the probe's refusal said first.
-  const [sandbox, settled] = await Promise.allSettled([
+  // The sandbox probe, the policy's read and the workspace are independent: side by side, the
+  // probe's refusal said first, then the policy's.
+  const [sandbox, settled, workspace] = await Promise.allSettled([
     checkSandbox(run.record, sandboxProblem),
-    clock.time("policy", () => settlePolicy(run.record)),
+    clock
+      .time("policy", () => settlePolicy(run.record))
+      .then(async (read) => {
+        await run.update(read.facts);
+        return read;
+      }),
+    makeWorkspace({ store, job: run.record, scanner, defer, time: clock.time }),
   ]);
   if (sandbox.status === "rejected") throw sandbox.reason;
   if (settled.status === "rejected") throw settled.reason;
-  const { policy, worktreeInclude, facts: policyFacts } = settled.value;
-  await run.update(policyFacts);
+  if (workspace.status === "rejected") throw workspace.reason;
+  const { policy, worktreeInclude } = settled.value;
   const prepared = await prepare({
     store,
     job: run.record,
+    workspace: workspace.value,
     policy,
     worktreeInclude,
     bin,
     keySource,
-    scanner,
     redact: run.redact,
     signal: stopper.signal,
-    defer,
     time: clock.time,
   });
   await run.update({ placed: prepared.placed, worktree_git_dir: prepared.place.gitDir });

@@ -1,6 +1,6 @@
-// Step 2: the worktree on its branch, the job's private runtime dirs and the setup the policy asks
-// for: everything the worker needs before it starts. A later round (a follow-up the host sent)
-// finds all three where its first round left them.
+// Step 2: the worktree on its branch and the job's private runtime dirs (made while the policy is
+// read), then the setup the policy asks for: everything the worker needs before it starts. A later
+// round (a follow-up the host sent) finds all three where its first round left them.
 import { realpathSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -28,12 +28,8 @@ import {
 import { prepareWorktree } from "../worktree-prep.js";
 
 /** What preparing a job settles for the steps after it. */
-export interface Prepared {
+export interface Prepared extends Workspace {
   bin: string;
-  runtime: Runtime;
-  place: WorktreePlace;
-  /** Who commits on the job branch: the person's own identity, read before any worker ran. */
-  committer: Identity;
   /** What every process of the job sees; undefined with the sandbox off. */
   confinement?: Omit<Confinement, "cwd" | "network" | "writable" | "tmp">;
   /** Where setup and check commands run. */
@@ -42,28 +38,30 @@ export interface Prepared {
   placed: string[];
   /** Called by the commit: waits for the index refresh begun while the worker works, or calls off one not yet begun. */
   indexRefreshed: () => Promise<void>;
+}
+
+/** Where a job works and who commits its work: nothing of it waits for the policy, which is read meanwhile. */
+export interface Workspace {
+  runtime: Runtime;
+  place: WorktreePlace;
+  /** Who commits on the job branch: the person's own identity, read before any worker ran. */
+  committer: Identity;
   /** Takes a lent worktree back for the person, once: after the last verdict, or however the job ends. */
   giveBack: () => Promise<void>;
 }
 
-export interface PrepareInput {
+export interface WorkspaceInput {
   store: JobStore;
   job: Readonly<JobRecord>;
-  policy: EffectivePolicy;
-  worktreeInclude?: string;
-  bin: string;
-  keySource: Config["keySource"];
   scanner: SecretScanner;
-  redact: Redact;
-  signal: AbortSignal;
   /** Registers what must be undone however the job ends; runs in the runner's `finally`. */
   defer: (cleanup: () => Promise<void>) => void;
-  /** Times one part of the step. */
-  time: <T>(phase: "worktree" | "setup", part: () => Promise<T>) => Promise<T>;
+  time: <T>(phase: "worktree", part: () => Promise<T>) => Promise<T>;
 }
 
-export async function prepare(input: PrepareInput): Promise<Prepared> {
-  const { store, job, policy, bin, time } = input;
+/** The worktree on its branch (a later round finds it), the job's runtime dirs and the committer. */
+export async function makeWorkspace(input: WorkspaceInput): Promise<Workspace> {
+  const { store, job, time } = input;
   const later = (job.rounds?.length ?? 0) > 0;
   const home = new HomeLayout(job.settings.home);
   // Three independent reads and writes, side by side; whatever of them was made is undone however the job ends.
@@ -85,7 +83,27 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
     input.defer(() => tidyRuntime(madeRuntime, input.scanner));
     input.defer(giveBack);
   }
-  const [committer, runtime, place] = [valueOf(identity), valueOf(made), valueOf(worktree)];
+  return { committer: valueOf(identity), runtime: valueOf(made), place: valueOf(worktree), giveBack };
+}
+
+export interface PrepareInput {
+  store: JobStore;
+  job: Readonly<JobRecord>;
+  workspace: Workspace;
+  policy: EffectivePolicy;
+  worktreeInclude?: string;
+  bin: string;
+  keySource: Config["keySource"];
+  redact: Redact;
+  signal: AbortSignal;
+  time: <T>(phase: "setup", part: () => Promise<T>) => Promise<T>;
+}
+
+/** The confinement and the setup the policy asks for, in the job's worktree, which is then lent to the job. */
+export async function prepare(input: PrepareInput): Promise<Prepared> {
+  const { store, job, policy, bin, time } = input;
+  const { runtime } = input.workspace;
+  const later = (job.rounds?.length ?? 0) > 0;
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
   const confinement = job.settings.sandbox
     ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linkedDirs(job, policy)], keyFile)
@@ -102,15 +120,12 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
   };
   // What the worker needs, once the worktree is the job's: the index refresh starts then.
   const ready = (placed: string[]): Prepared => ({
+    ...input.workspace,
     bin,
-    runtime,
-    place,
-    committer,
     confinement,
     commands,
     placed,
-    indexRefreshed: refreshOnceSettled(place),
-    giveBack,
+    indexRefreshed: refreshOnceSettled(input.workspace.place),
   });
   if (later) {
     await handOver();
