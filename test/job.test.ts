@@ -38,6 +38,14 @@ test("a job edits, runs the tests and ends done with its change committed on its
   assert.equal(await git.revparse([`${job.branch}~1`]), job.base.commit);
   const message = await git.raw(["log", "-1", "--format=%B", job.branch]);
   assert.match(message, new RegExp(`Code-Worker-Job: ${job.id}`));
+  // The verdict rewrote the commit's message only: code-worker's authorship, the worktree's HEAD,
+  // index and files all still agree with it.
+  assert.match(
+    await git.raw(["log", "-1", "--format=%an <%ae> %(trailers:key=Code-Worker-Verdict,valueonly)", job.branch]),
+    /^code-worker <code-worker@localhost> approve/,
+  );
+  assert.equal(await simpleGit(job.worktree).raw(["status", "--porcelain"]), "");
+  assert.equal(await simpleGit(job.worktree).revparse(["HEAD"]), await git.revparse([job.branch]));
   // The worker really ran the test in its worktree: its output is in the event log.
   const events = await readFile(join(f.repo, ".git", "code-worker", "jobs", job.id, "events.jsonl"), "utf8");
   assert.match(events, /# pass 1/);

@@ -143,11 +143,14 @@ test("a provider that never answers, one that trickles and one that asks to wait
         "failed",
         `the provider trickled (${ended[1]!.error?.match(/\((\d+) bytes/)?.[1]} bytes of one answer) for 5s (CODE_WORKER_STALL_S)`,
       ],
-      [
-        "failed",
-        "the provider is rate limiting (429) and asks to wait 600s; the worker gave up after 1 request; start the job again later",
-      ],
+      ["failed", ended[2]!.error],
     ],
+  );
+  // Which of two true lines ends the rate-limited job depends on whether Claude Code gives up
+  // before the stall limit does, which a loaded machine can turn either way.
+  assert.match(
+    ended[2]!.error ?? "",
+    /^the provider is rate limiting \(429\) and asks to wait 600s(; the worker gave up after 1 request|, longer than 5s \(CODE_WORKER_STALL_S\)); start the job again later$/,
   );
   assert.ok(Number(ended[1]!.error?.match(/\((\d+) bytes/)?.[1]) < 1024);
 });

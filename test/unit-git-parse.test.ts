@@ -1,5 +1,6 @@
-// git's output as values: each parser of src/git/parse.ts over canned output, copied from real git
-// 2.39 runs (ids shortened to repeated digits). No process, no repository.
+// git's output as values: each parser of src/git/parse.ts, a commit's text and a message's trailers
+// over canned output, copied from real git 2.39 runs (ids shortened to repeated digits). No
+// process, no repository.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -23,6 +24,8 @@ import {
   parseWorktreeList,
   quotedPaths,
 } from "../src/git/parse.js";
+import { parseCommit } from "../src/git/loose-objects.js";
+import { withTrailers } from "../src/git/commit.js";
 
 const id = (digit: number) => String(digit).repeat(40);
 const zeros = "0".repeat(40);
@@ -269,4 +272,36 @@ test("cat-file --batch answers are split by byte size, and an inexact target sto
   assert.throws(() => parseBatch(answer(id(2), "y"), [id(1)]), {
     message: `git cat-file --batch answered "${id(2)} blob 1" where ${id(1)} was asked; check the repository with git fsck`,
   });
+});
+
+test("a commit's text gives its tree, parents, author and message; one without a tree or author gives nothing", () => {
+  const author = "code-worker <code-worker@localhost> 1796222856 +0100";
+  const text = `tree ${id(1)}\nparent ${id(2)}\nparent ${id(3)}\nauthor ${author}\ncommitter Ann <ann@x> 1796222857 +0000\n\nsubject\n\nbody\n`;
+  assert.deepEqual(parseCommit(text), { tree: id(1), parents: [id(2), id(3)], author, message: "subject\n\nbody\n" });
+  assert.deepEqual(parseCommit(`tree ${id(1)}\nauthor ${author}\ncommitter ${author}`), { tree: id(1), parents: [], author, message: "" });
+  assert.equal(parseCommit(`parent ${id(2)}\nauthor ${author}\n\nx\n`), undefined);
+  assert.equal(parseCommit(`tree ${id(1)}\ncommitter ${author}\n\nx\n`), undefined);
+});
+
+test("trailers join the message's trailer block, a key already there takes the new value; the subject is never the block", () => {
+  const verdict = { "Code-Worker-Verdict": "approve" };
+  const cases: [string, string, string][] = [
+    [
+      "subject, body, block",
+      "fix: x\n\nbody: not a trailer\n\nCode-Worker-Job: a-1\n",
+      "fix: x\n\nbody: not a trailer\n\nCode-Worker-Job: a-1\nCode-Worker-Verdict: approve\n",
+    ],
+    [
+      "an earlier verdict",
+      "fix: x\n\nCode-Worker-Job: a-1\nCode-Worker-Verdict: reject\n",
+      "fix: x\n\nCode-Worker-Job: a-1\nCode-Worker-Verdict: approve\n",
+    ],
+    [
+      "a last paragraph of prose",
+      "fix: x\n\nDone: all of it.\nAnd more.\n",
+      "fix: x\n\nDone: all of it.\nAnd more.\n\nCode-Worker-Verdict: approve\n",
+    ],
+    ["a subject that looks like a trailer", "fix: x\n", "fix: x\n\nCode-Worker-Verdict: approve\n"],
+  ];
+  for (const [name, message, expected] of cases) assert.equal(withTrailers(message, verdict), expected, name);
 });

@@ -3,6 +3,7 @@
 // named by its git dir explicitly, so nothing the worker wrote in the worktree decides which
 // repository or branch git writes to.
 import { runFile } from "../os/run-file.js";
+import { commitFromFile, parseCommit } from "./loose-objects.js";
 import { nulEntries, parseIdent } from "./parse.js";
 import { firstLine, gitRun } from "./raw.js";
 
@@ -57,8 +58,8 @@ export async function pendingPaths(place: WorktreePlace): Promise<string[]> {
 }
 
 /**
- * Commits all changes in the worktree but the paths withheld (they never become objects); true when
- * it made a commit, false when nothing changed. `pending` is pendingPaths' answer, when the caller has it.
+ * Commits all changes in the worktree but the paths withheld (they never become objects); nothing
+ * changed, no commit. `pending` is pendingPaths' answer, when the caller has it.
  */
 export async function commitAll(
   place: WorktreePlace,
@@ -66,7 +67,7 @@ export async function commitAll(
   committer: Identity,
   withheld: string[] = [],
   pending?: string[],
-): Promise<boolean> {
+): Promise<void> {
   // Only what git would add is excluded: it refuses to be told about a path it ignores anyway.
   const adding = new Set((pending ?? (await pendingPaths(place))).map((path) => path.replace(/\/$/, "")));
   const excludes = withheld
@@ -79,28 +80,56 @@ export async function commitAll(
     [...placeArgs(place), "commit", "--quiet", "--no-verify", "--untracked-files=no", ...messageArgs(message)],
     { env: identityEnv(codeWorkerIdentity, committer) },
   );
-  if (commit.exitCode === 0) return true;
+  if (commit.exitCode === 0) return;
   // A commit refused: with nothing staged that is no change at all (exit 0 here); otherwise git's reason.
   const staged = await gitRun(place.worktree, [...placeArgs(place), "diff", "--cached", "--quiet"]);
-  if (staged.exitCode === 0) return false;
+  if (staged.exitCode === 0) return;
   throw new Error(`git commit failed: ${firstLine(commit.stderr || commit.stdout)}`);
 }
 
 /**
- * Adds trailers to the job's last commit (the verdict is known only after the commit is checked);
- * the caller reads the new head. Given the commit's own message, the new one is written whole;
- * otherwise git appends them (through a second process, git interpret-trailers).
+ * The job's last commit made again with `trailers` set in its trailer block (the verdict is known
+ * only once the commit is checked): the same tree, parents and author, and the branch moved to it
+ * only from that commit; returns the new commit. No index is read or written, as `commit --amend`
+ * would: in a worktree younger than a second git counts every file "racily clean" and rehashes it.
  */
-export async function addTrailers(
+export async function setTrailers(
   place: WorktreePlace,
+  last: { commonDir: string; branch: string; commit: string },
   trailers: Record<string, string>,
   committer: Identity,
-  last?: CommitMessage,
-): Promise<void> {
-  const message = last
-    ? messageArgs({ ...last, trailers: { ...last.trailers, ...trailers } })
-    : ["--no-edit", ...Object.entries(trailers).flatMap(([key, value]) => ["--trailer", `${key}: ${value}`])];
-  await inWorktree(place, ["commit", "--amend", "--quiet", "--no-verify", "--allow-empty", ...message], identityEnv(undefined, committer));
+): Promise<string> {
+  const commit =
+    (await commitFromFile(last.commonDir, last.commit)) ?? parseCommit(await inWorktree(place, ["cat-file", "commit", last.commit]));
+  const author = commit && /^(.*?) <([^>]*)> (\d+ [+-]\d{4})$/.exec(commit.author);
+  if (!commit || !author) throw new Error(`commit ${last.commit} on ${last.branch} has no tree or author git can read`);
+  const made = await gitRun(
+    place.worktree,
+    [...placeArgs(place), "commit-tree", "--no-gpg-sign", commit.tree, ...commit.parents.flatMap((parent) => ["-p", parent])],
+    {
+      env: { ...identityEnv({ name: author[1]!, email: author[2]! }, committer), GIT_AUTHOR_DATE: author[3]! },
+      input: withTrailers(commit.message, trailers),
+    },
+  );
+  if (made.exitCode !== 0) throw new Error(`git commit-tree failed: ${firstLine(made.stderr)}`);
+  const reworded = made.stdout.trim();
+  await inWorktree(place, ["update-ref", "-m", "code-worker: trailers", `refs/heads/${last.branch}`, reworded, last.commit]);
+  return reworded;
+}
+
+/**
+ * A message with `trailers` in its last paragraph when that is a trailer block (each line "Key:
+ * value", as code-worker writes them; a key already there takes the new value), else in a
+ * paragraph of their own. The subject is never a trailer block.
+ */
+export function withTrailers(message: string, trailers: Record<string, string>): string {
+  const text = message.trimEnd();
+  const cut = text.lastIndexOf("\n\n");
+  const last = cut === -1 ? [] : text.slice(cut + 2).split("\n");
+  const isBlock = last.length > 0 && last.every((line) => /^[A-Za-z0-9-]+: /.test(line));
+  const kept = isBlock ? last.filter((line) => !Object.hasOwn(trailers, line.slice(0, line.indexOf(":")))) : [];
+  const block = [...kept, ...Object.entries(trailers).map(([key, value]) => `${key}: ${value}`)].join("\n");
+  return `${isBlock ? text.slice(0, cut) : text}\n\n${block}\n`;
 }
 
 /** Subject, body and trailers as git's -m paragraphs. */

@@ -198,7 +198,7 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
     ),
   );
   const partial = stopper.cause()?.kind ?? (worked.outcome.ok ? undefined : "failed");
-  const { committed, inventory, message } = await clock.time("commit", () =>
+  const { committed, inventory } = await clock.time("commit", () =>
     commitWork({ job: run.record, policy, prepared, scanner, summary: worked.outcome.summary, partial }),
   );
   const spent = {
@@ -247,7 +247,6 @@ async function runRound(ctx: RoundContext, plan: RoundPlan): Promise<Ending | Re
       policy,
       prepared,
       head: committed.head_commit,
-      message,
       files,
       checks,
       withheld,

@@ -1,7 +1,7 @@
 // Step 4: whatever the worker changed is committed on the job branch, finished or not: nothing is
 // thrown away unasked, but a file over the size limit or holding the key is withheld (it never
 // becomes an object), and what setup placed in the worktree is never part of the change.
-import { commitAll, pendingPaths, type CommitMessage } from "../../git/commit.js";
+import { commitAll, pendingPaths } from "../../git/commit.js";
 import { changeSummary } from "../../git/diffstat.js";
 import { changeInventory } from "../../git/inventory.js";
 import type { ChangedFile } from "../../facts/change.js";
@@ -20,8 +20,6 @@ export type Committed = Required<Pick<JobRecord, "head_commit" | "changes">> & P
 export interface CommitStep {
   committed: Committed;
   inventory: ChangedFile[];
-  /** The message of the commit this step made; none when the worker changed nothing. */
-  message?: CommitMessage;
 }
 
 export interface CommitInput {
@@ -47,7 +45,7 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
     body: summary && scanner.redact(summary),
     trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label },
   };
-  const made = await commitAll(
+  await commitAll(
     prepared.place,
     message,
     prepared.committer,
@@ -59,7 +57,6 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
   return {
     committed: { head_commit: head, changes: changeSummary(inventory), ...(withheld.length ? { withheld } : {}) },
     inventory,
-    ...(made ? { message } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Step 6: the verdict over the committed change and the checks, written into the commit's
 // trailers too, and the merge status against the host's HEAD as it is now.
 import type { ChangedFile, CheckOutcome } from "../../facts/change.js";
-import { addTrailers, type CommitMessage } from "../../git/commit.js";
+import { setTrailers } from "../../git/commit.js";
 import { checkoutHeadsFromFiles } from "../../git/loose-refs.js";
 import { mergeStatus } from "../../git/merge.js";
 import { evaluatePolicy, summarize } from "../../policy/evaluate.js";
@@ -11,7 +11,6 @@ import type { EffectivePolicy } from "../../policy/layering.js";
 import type { JobRecord } from "../../store/record.js";
 import type { Withheld } from "../../facts/change.js";
 import { withWithheldJudged } from "../withhold.js";
-import { jobHead } from "./commit.js";
 import type { Prepared } from "./prepare.js";
 
 export interface ReviewInput {
@@ -19,8 +18,6 @@ export interface ReviewInput {
   policy: EffectivePolicy;
   prepared: Prepared;
   head: string;
-  /** The message of this round's commit, when the round made one: the verdict joins its trailers. */
-  message?: CommitMessage;
   files: ChangedFile[];
   checks: CheckOutcome[];
   withheld: Withheld[];
@@ -36,7 +33,6 @@ export async function review({
   policy,
   prepared,
   head,
-  message,
   files,
   checks,
   withheld,
@@ -51,8 +47,9 @@ export async function review({
   const claimed = [...judged.fired, ...claimReasons(report, reportProblem, { checks, checkCommands, changedPaths })];
   const { verdict, fired } = withWithheldJudged(summarize(claimed), claimed, withheld);
   if (head === job.base.commit) return { verdict: { ...verdict, fired }, head_commit: head };
-  await addTrailers(prepared.place, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer, message);
-  return { verdict: { ...verdict, fired }, head_commit: await jobHead(job) };
+  const last = { commonDir: job.repo.common_dir, branch: job.branch, commit: head };
+  const reworded = await setTrailers(prepared.place, last, { "Code-Worker-Verdict": verdict.verdict }, prepared.committer);
+  return { verdict: { ...verdict, fired }, head_commit: reworded };
 }
 
 /** Step 7: whether the branch merges into the host's HEAD, computed without touching a checkout. */
