@@ -45,13 +45,7 @@ export async function commitWork({ job, policy, prepared, scanner, summary, part
     body: summary && scanner.redact(summary),
     trailers: { "Code-Worker-Job": job.id, "Code-Worker-Model": job.tier.label },
   };
-  await commitAll(
-    prepared.place,
-    message,
-    prepared.committer,
-    [...prepared.placed, ...withheld.map((file) => file.path)],
-    pending,
-  );
+  await commitAll(prepared.place, message, prepared.committer, [...prepared.placed, ...withheld.map((file) => file.path)], pending);
   const head = await jobHead(job);
   const inventory = await changeInventory(job.repo.root, job.base.commit, head);
   return {
