@@ -24,6 +24,7 @@ export async function concurrency(world: World): Promise<void> {
   const serial = await openServer(world, { CODE_WORKER_MAX_JOBS: "1" });
   const wall = { parallel: [] as number[], serial: [] as number[] };
   const jobs: WatchedJob[] = [];
+  const handoffs: number[] = [];
   try {
     for (let i = 0; i < (world.quick ? 1 : 2); i++) {
       // Alternate which goes first (the second batch's repository holds the first's branches).
@@ -31,6 +32,7 @@ export async function concurrency(world: World): Promise<void> {
         const run = await batch(mode === "parallel" ? parallel : serial, repo);
         wall[mode].push(run.wallMs);
         jobs.push(...run.jobs);
+        if (mode === "serial") handoffs.push(...slotHandoffs(run.jobs));
       }
     }
   } finally {
@@ -42,7 +44,15 @@ export async function concurrency(world: World): Promise<void> {
   const done = jobs.filter((job) => job.status === "done").length;
   const failures = [...new Set(jobs.filter((job) => job.status !== "done").map((job) => `${job.status}: ${job.error ?? "no error"}`))];
   record({ name: `${jobCount} jobs: every job done (both batches, all repeats)`, value: done, unit: "jobs", baseline: jobs.length, target: `${jobs.length} of ${jobs.length}`, met: done === jobs.length, ...(failures.length ? { detail: { failures: failures.join(" | ") } } : {}) });
+  // Queued runners used to look for a free slot every 500 ms; now they wake when one frees.
+  record({ name: "MAX_JOBS=1: a queued job leaves the queue after the job before it ended", value: round(median(handoffs)), unit: "ms", min: round(Math.min(...handoffs)), runs: handoffs.length, target: "reported", met: null, detail: { max_ms: round(Math.max(...handoffs)) } });
   await memoryPerJob(world, repo, jobs);
+}
+
+/** For jobs run one at a time: how long after each job's terminal record the next one left the queue. */
+function slotHandoffs(jobs: WatchedJob[]): number[] {
+  const inTurn = jobs.filter((job) => job.preparingAt !== undefined).sort((a, b) => a.preparingAt! - b.preparingAt!);
+  return inTurn.slice(1).map((job, i) => job.preparingAt! - inTurn[i]!.endAt);
 }
 
 /** Each job's peak runner and worker memory, against a bare node and a claude process tree run by hand. */

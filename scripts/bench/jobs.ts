@@ -15,6 +15,8 @@ export interface WatchedJob {
   startAt: number;
   /** Epoch ms the record says the job ended. */
   endAt: number;
+  /** Epoch ms the record says the job left the queue (moved to preparing). */
+  preparingAt?: number;
   /** Epoch ms the bench first saw the worker process gone (to within the watch interval). */
   workerExitAt?: number;
   /** From the worker process's start (its start_ticks in the record) to its exit, read off the kernel's clock. */
@@ -88,6 +90,7 @@ async function look(job: StartedJob, watch: Watch, table: Awaited<ReturnType<typ
     id: job.id,
     startAt: job.startAt,
     endAt: Date.parse(record.ended_at),
+    ...(record.started_at ? { preparingAt: Date.parse(record.started_at) } : {}),
     workerExitAt: watch.workerExitAt,
     workerLifetimeMs: watch.workerLifetimeMs,
     status: record.status,

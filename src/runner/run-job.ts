@@ -21,7 +21,7 @@ import {
 } from "./end-messages.js";
 import { keyVariable, readKey, type KeySource } from "./key.js";
 import { JobRun } from "./record-writer.js";
-import { acquireSlot } from "./slots.js";
+import { acquireSlot, type ReleaseSlot } from "./slots.js";
 import { commitWork } from "./steps/commit.js";
 import { settlePolicy } from "./steps/policy.js";
 import { openingRound, repairRound, type RoundPlan } from "./steps/plan.js";
@@ -51,9 +51,14 @@ export async function runJob({ store, id, keySource, stopper, sandboxProblem }: 
   // A job whose record cannot be written is one nobody can see, follow or apply: stop working blind.
   run.onUnwritable = () => stopper.stop({ kind: "orphaned" });
   const cleanups: (() => Promise<void>)[] = [];
+  let releaseSlot: ReleaseSlot | undefined;
   let ending: Ending;
   try {
-    ending = await pipeline(run, keySource, stopper, sandboxProblem, (cleanup) => cleanups.push(cleanup));
+    const hold = {
+      defer: (cleanup: () => Promise<void>) => void cleanups.push(cleanup),
+      slot: (release: ReleaseSlot) => void (releaseSlot = release),
+    };
+    ending = await pipeline(run, keySource, stopper, sandboxProblem, hold);
   } catch (error) {
     ending = crashEnding(error);
   } finally {
@@ -65,6 +70,14 @@ export async function runJob({ store, id, keySource, stopper, sandboxProblem }: 
     );
   }
   await run.end({ ...ending, ...(ending.error ? { error: run.redact(ending.error) } : {}) });
+  // The next queued job starts once this one's terminal state is written: no reader sees two at once.
+  await releaseSlot?.();
+}
+
+/** What the pipeline hands back to the runner's end: cleanups for its `finally`, and the slot it holds. */
+interface Holds {
+  defer: (cleanup: () => Promise<void>) => void;
+  slot: (release: ReleaseSlot) => void;
 }
 
 async function pipeline(
@@ -72,7 +85,7 @@ async function pipeline(
   keySource: KeySource | UserError,
   stopper: Stopper,
   sandboxProblem: RunnerInput["sandboxProblem"],
-  defer: (cleanup: () => Promise<void>) => void,
+  { defer, slot }: Holds,
 ): Promise<Ending> {
   const { store } = run;
   const clock = phaseClock(run.record.created_at);
@@ -91,7 +104,7 @@ async function pipeline(
     ),
   );
   if (!release) return stoppedQueuedEnding(stopper.cause(), endFacts(store, run.record));
-  defer(release);
+  slot(release);
 
   await run.moveTo("preparing");
   const bin = claudeBinary(run.record.settings.claude_bin);

@@ -2,6 +2,7 @@
 // CODE_WORKER_HOME/queue (first come, first served) and takes one of the slot locks in
 // CODE_WORKER_HOME/slots when its turn comes. A dead runner's ticket is dropped and its lock goes
 // stale, so no slot is lost to a crash and no server needs to be running.
+import { watch } from "node:fs";
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -26,6 +27,8 @@ export async function acquireSlot(
   // Written aside and renamed in, so no reader ever sees half a ticket.
   await writeFile(join(queueDir, `.${ticket}`), JSON.stringify({ pid: process.pid, ticks: startTicks(process.pid) }));
   await rename(join(queueDir, `.${ticket}`), join(queueDir, ticket));
+  // Watched before the first look, so a slot freed between two looks is not missed.
+  const changed = changes([queueDir, slotsDir]);
   try {
     while (!cancelled()) {
       const ahead = (await liveTickets(queueDir)).indexOf(ticket);
@@ -35,12 +38,49 @@ export async function acquireSlot(
           if (release) return release;
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await changed.next(pollMs);
     }
     return undefined;
   } finally {
+    changed.close();
     await unlink(join(queueDir, ticket)).catch(() => undefined);
   }
+}
+
+/**
+ * Waits for the next change in `dirs` (a slot's lock released, a ticket gone) or `ms`, whichever
+ * comes first: a queued job starts as soon as a slot frees, and the timeout still finds what no
+ * event announces (a dead runner's lock gone stale, a cancel). Without inotify (its limits reached),
+ * it is the timeout alone.
+ */
+function changes(dirs: string[]): { next(ms: number): Promise<void>; close(): void } {
+  let seen = false;
+  let wake: (() => void) | undefined;
+  const onChange = () => {
+    seen = true;
+    wake?.();
+  };
+  const watchers = dirs.flatMap((dir) => {
+    try {
+      return [watch(dir, onChange).on("error", () => undefined)];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    next: (ms) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          seen = false;
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, seen ? 0 : ms);
+        wake = done;
+      }),
+    close: () => watchers.forEach((watcher) => watcher.close()),
+  };
 }
 
 async function liveTickets(queueDir: string): Promise<string[]> {
