@@ -36,7 +36,7 @@ export interface Prepared extends Workspace {
   commands: Omit<CommandPlace, "network" | "logDir">;
   /** What setup copied or linked into the worktree: never committed. */
   placed: string[];
-  /** Called by the commit: waits for the index refresh begun while the worker works, or calls off one not yet begun. */
+  /** Called by the commit: waits for the index refreshes begun while the worker works, or calls off one not yet begun. */
   indexRefreshed: () => Promise<void>;
 }
 
@@ -125,7 +125,7 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
     confinement,
     commands,
     placed,
-    indexRefreshed: refreshOnceSettled(input.workspace.place),
+    indexRefreshed: refreshInBackground(input.workspace.place),
   });
   if (later) {
     await handOver();
@@ -142,25 +142,33 @@ export async function prepare(input: PrepareInput): Promise<Prepared> {
 }
 
 /**
- * A lent worktree's files all have a new owner and ctime, so the index must learn them again; and
+ * A lent worktree's files all have a new owner and ctime, so the index must learn them again, and
  * git (at its one-second resolution) counts a file no older than the index "racily clean" and
- * rehashes it on every command, as every file of a fresh checkout is. So the refresh is written in
- * the second after the handover, while the worker thinks; a commit that comes first calls it off
- * and pays the rehash itself.
+ * rehashes it on every command. So the index is refreshed at the handover, while the worker
+ * thinks, and again in the second after that refresh was written, which leaves no file racy. A
+ * commit that comes first waits for the first and calls off the second, paying for the files the
+ * first left racy.
  */
-function refreshOnceSettled(place: WorktreePlace): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const timer = setTimeout(
-    () => (running = refreshIndex(place).catch(() => undefined)),
-    1000 - (Date.now() % 1000) + secondMarginMs,
-  ).unref();
-  return () => {
+function refreshInBackground(place: WorktreePlace): () => Promise<void> {
+  let calledOff = false;
+  let timer: NodeJS.Timeout | undefined;
+  let second: Promise<void> | undefined;
+  const first = refreshIndex(place)
+    .catch(() => undefined)
+    .then(() => {
+      if (calledOff) return;
+      timer = setTimeout(() => (second = refreshIndex(place).catch(() => undefined)), 1000 - (Date.now() % 1000) + secondMarginMs);
+      timer.unref();
+    });
+  return async () => {
+    calledOff = true;
     clearTimeout(timer);
-    return running ?? Promise.resolve();
+    await first;
+    await second;
   };
 }
 
-/** Past the second boundary by this much, so no file of the handover still carries the index's second. */
+/** Past the second boundary by this much, so the index is written in a later second than any file. */
 const secondMarginMs = 10;
 
 /** The worktree a first round made: still there, with the git dir git gave it then. */
