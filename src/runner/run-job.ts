@@ -110,6 +110,9 @@ async function pipeline(
   const bin = claudeBinary(run.record.settings.claude_bin);
   // The sandbox probe, the policy's read and the workspace are independent: side by side, the
   // probe's refusal said first, then the policy's.
+  // The workspace is begun first: its git worktree add is the longest of the three, and the policy's
+  // parse holds the thread for a while once it starts.
+  const making = makeWorkspace({ store, job: run.record, scanner, defer, time: clock.time });
   const [sandbox, settled, workspace] = await Promise.allSettled([
     checkSandbox(run.record, sandboxProblem),
     clock
@@ -118,7 +121,7 @@ async function pipeline(
         await run.update(read.facts);
         return read;
       }),
-    makeWorkspace({ store, job: run.record, scanner, defer, time: clock.time }),
+    making,
   ]);
   if (sandbox.status === "rejected") throw sandbox.reason;
   if (settled.status === "rejected") throw settled.reason;

@@ -64,15 +64,16 @@ export async function makeWorkspace(input: WorkspaceInput): Promise<Workspace> {
   const { store, job, time } = input;
   const later = (job.rounds?.length ?? 0) > 0;
   const home = new HomeLayout(job.settings.home);
-  // Three independent reads and writes, side by side; whatever of them was made is undone however the job ends.
-  const [identity, made, worktree] = await Promise.allSettled([
-    userIdentity(job.repo.root),
-    later ? reopenRuntime(home, job.id) : createRuntime(home, job.id),
+  // Three independent reads and writes, side by side, the longest begun first; whatever of them was
+  // made is undone however the job ends.
+  const [worktree, made, identity] = await Promise.allSettled([
     later
       ? existingWorktree(job)
       : time("worktree", () =>
           addWorktree(job.repo.root, job.worktree, job.branch, job.base.commit, join(store.root, "worktree-add.lock")),
         ),
+    later ? reopenRuntime(home, job.id) : createRuntime(home, job.id),
+    userIdentity(job.repo.root),
   ]);
   const madeRuntime = made.status === "fulfilled" ? made.value : undefined;
   // A root runner lends the worktree to the job's uid: the person gets it back however the job ends.
