@@ -1,6 +1,6 @@
 // The shortcuts the hot paths take instead of a process or a per-job read answer what the long way
 // answers: a commit's tree from its loose object, the numstat lines, a job list's creation order
-// from the store's log, and a program run through node's own execFile.
+// from the store's log (kept while nothing changed), and a program run through node's own execFile.
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import type { ChangedFile } from "../src/facts/change.js";
 import { commitTreeFromFile, reachesFromFiles } from "../src/git/loose-objects.js";
 import { runFile } from "../src/os/run-file.js";
 import { JobStore } from "../src/store/store.js";
+import { sampleRecord } from "./records.js";
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   return (await execa("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd })).stdout.trim();
@@ -121,6 +122,21 @@ test("a store lists jobs by their logged creation, times an unlogged one by its 
   );
   await rm(join(temp.path, "jobs", "old-aaaa", "task.md"));
   assert.equal((await store.created()).find((job) => job.id === "old-aaaa")?.at, old.at, "read from the log now");
+});
+
+test("a store's creation list is read again as soon as a job is made or its directory goes, however quickly", async (t) => {
+  const temp = await dir({ unsafeCleanup: true });
+  t.after(() => temp.cleanup());
+  const store = new JobStore(temp.path);
+  const ids = async () => (await new JobStore(temp.path).created()).map((job) => job.id).sort();
+  await store.create(sampleRecord({ id: "one-aaaa" }), "one");
+  assert.deepEqual(await ids(), ["one-aaaa"]);
+  // Within the same clock tick as the list before it: the log grew, so the list is read anew.
+  await store.create(sampleRecord({ id: "two-bbbb" }), "two");
+  assert.deepEqual(await ids(), ["one-aaaa", "two-bbbb"]);
+  assert.deepEqual(await ids(), ["one-aaaa", "two-bbbb"], "unchanged, the same answer");
+  await rm(join(temp.path, "jobs", "two-bbbb"), { recursive: true });
+  assert.deepEqual(await ids(), ["one-aaaa"]);
 });
 
 test("runFile hands back exit code, output and stdin as values, and says why a program did not run to its end", async () => {

@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";
-import { compare, percentile, record, round } from "./measure.js";
+import { compare, percentile, record, round, settle } from "./measure.js";
 import { bareNodeBytes, MB, rssBytes } from "./proc.js";
 import type { Server, World } from "./world.js";
 
@@ -39,6 +39,8 @@ export async function readPath(world: World, server: Server, repo: string): Prom
   for (const jobs of world.quick ? [100] : [100, 500]) {
     await fillStore(store, template, filled, jobs);
     filled = jobs;
+    // The records just written are still being flushed: a read timed now pays for the writes.
+    await settle();
     runs.push(await readsAt(server, repo, store, template, jobs));
   }
   if (runs.length === 2) {
@@ -62,7 +64,7 @@ async function readsAt(server: Server, repo: string, store: string, template: st
   Object.assign(p50, { target: "≤ 5 ms", met: p50.value <= 5 });
   const p99 = round(percentile(getMs, 0.99));
   record({ name: `get_job p99 with ${jobs} jobs`, value: p99, unit: "ms", runs: getMs.length, target: "reported", met: null });
-  const listMs = await timed(10, () => server.call("code_worker_list_jobs", { cwd: repo }));
+  const listMs = await timed(30, () => server.call("code_worker_list_jobs", { cwd: repo }));
   const list = percentile(listMs, 0.5);
   record({ name: `list_jobs (default limit) with ${jobs} jobs`, value: round(list), unit: "ms", min: round(Math.min(...listMs)), runs: listMs.length, target: "≤ 10 ms", met: list <= 10 });
   return { getMs, listMs };

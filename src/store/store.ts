@@ -137,6 +137,20 @@ export class JobStore {
    * files; a job the log does not name (made before it) is timed by its task file and logged then.
    */
   async created(): Promise<{ id: string; at: number }[]> {
+    // A long-lived server lists again and again: while neither the log nor the jobs dir changed,
+    // the last answer stands, so a list costs two stats however many jobs there are.
+    const [log, jobs] = await Promise.all(
+      [stat(join(this.root, createdLog)), stat(join(this.root, "jobs"))].map((s) => s.catch(() => undefined)),
+    );
+    const key = `${log?.size}:${log?.mtimeMs}:${jobs?.mtimeMs}:${jobs?.nlink}`;
+    const known = createdByStore.get(this.root);
+    if (known?.key === key) return known.jobs;
+    const answer = await this.readCreated();
+    createdByStore.set(this.root, { key, jobs: answer });
+    return answer;
+  }
+
+  private async readCreated(): Promise<{ id: string; at: number }[]> {
     const logged = new Map<string, number>();
     const log = await readFile(join(this.root, createdLog), "utf8").catch(() => "");
     for (const line of log.split("\n")) {
@@ -176,6 +190,9 @@ export class JobStore {
 
 /** The store's creation log: `<epoch ms> <job id>` a line, appended as jobs are made. */
 const createdLog = "created.log";
+
+/** Each store's last creation list in this process, with the stat data it was read under. */
+const createdByStore = new Map<string, { key: string; jobs: { id: string; at: number }[] }>();
 
 function isRecordOf(value: unknown, id: string): value is JobRecord {
   const record = value as Partial<JobRecord> | null;
