@@ -109,9 +109,8 @@ async function pipeline(
   await run.moveTo("preparing");
   const bin = claudeBinary(run.record.settings.claude_bin);
   // The sandbox probe, the policy's read and the workspace are independent: side by side, the
-  // probe's refusal said first, then the policy's.
-  // The workspace is begun first: its git worktree add is the longest of the three, and the policy's
-  // parse holds the thread for a while once it starts.
+  // probe's refusal said first, then the policy's. The workspace is begun first: its worktree add is
+  // the longest of the three, and the policy's parse holds the thread for a while once it starts.
   const making = makeWorkspace({ store, job: run.record, scanner, defer, time: clock.time });
   const [sandbox, settled, workspace] = await Promise.allSettled([
     checkSandbox(run.record, sandboxProblem),
