@@ -4,7 +4,7 @@
 // repository or branch git writes to.
 import { runFile } from "../os/run-file.js";
 import { commitFromFile, parseCommit } from "./loose-objects.js";
-import { nulEntries, parseIdent } from "./parse.js";
+import { nulEntries, parseIdent, parseSignature } from "./parse.js";
 import { firstLine, gitRun } from "./raw.js";
 
 export interface CommitMessage {
@@ -31,8 +31,8 @@ function placeArgs(place: WorktreePlace): string[] {
   return [`--git-dir=${place.gitDir}`, `--work-tree=${place.worktree}`];
 }
 
-async function inWorktree(place: WorktreePlace, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const run = await gitRun(place.worktree, [...placeArgs(place), ...args], { env });
+async function inWorktree(place: WorktreePlace, args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
+  const run = await gitRun(place.worktree, [...placeArgs(place), ...args], { env, input });
   if (run.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${firstLine(run.stderr)}`);
   return run.stdout;
 }
@@ -101,18 +101,15 @@ export async function setTrailers(
 ): Promise<string> {
   const commit =
     (await commitFromFile(last.commonDir, last.commit)) ?? parseCommit(await inWorktree(place, ["cat-file", "commit", last.commit]));
-  const author = commit && /^(.*?) <([^>]*)> (\d+ [+-]\d{4})$/.exec(commit.author);
+  const author = commit && parseSignature(commit.author);
   if (!commit || !author) throw new Error(`commit ${last.commit} on ${last.branch} has no tree or author git can read`);
-  const made = await gitRun(
-    place.worktree,
-    [...placeArgs(place), "commit-tree", "--no-gpg-sign", commit.tree, ...commit.parents.flatMap((parent) => ["-p", parent])],
-    {
-      env: { ...identityEnv({ name: author[1]!, email: author[2]! }, committer), GIT_AUTHOR_DATE: author[3]! },
-      input: withTrailers(commit.message, trailers),
-    },
+  const made = await inWorktree(
+    place,
+    ["commit-tree", "--no-gpg-sign", commit.tree, ...commit.parents.flatMap((parent) => ["-p", parent])],
+    { ...identityEnv(author, committer), GIT_AUTHOR_DATE: author.date },
+    withTrailers(commit.message, trailers),
   );
-  if (made.exitCode !== 0) throw new Error(`git commit-tree failed: ${firstLine(made.stderr)}`);
-  const reworded = made.stdout.trim();
+  const reworded = made.trim();
   await inWorktree(place, ["update-ref", "-m", "code-worker: trailers", `refs/heads/${last.branch}`, reworded, last.commit]);
   return reworded;
 }

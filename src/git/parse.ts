@@ -38,8 +38,14 @@ export function parseObjectSizes(stdout: string): Map<string, number> {
 
 /** `git var GIT_COMMITTER_IDENT` ("Name <email> 1700000000 +0100") as name and email. */
 export function parseIdent(stdout: string): { name: string; email: string } | undefined {
-  const match = /^(.*?) <([^>]*)> \d+ [+-]\d{4}$/.exec(stdout.trim());
-  return match ? { name: match[1]!, email: match[2]! } : undefined;
+  const signature = parseSignature(stdout);
+  return signature && { name: signature.name, email: signature.email };
+}
+
+/** An identity line as git writes it (a commit's author, `git var`): name, email and the date as git reads it back. */
+export function parseSignature(line: string): { name: string; email: string; date: string } | undefined {
+  const match = /^(.*?) <([^>]*)> (\d+ [+-]\d{4})$/.exec(line.trim());
+  return match ? { name: match[1]!, email: match[2]!, date: match[3]! } : undefined;
 }
 
 /** The `gitdir: <path>` a linked worktree's .git file points with. */

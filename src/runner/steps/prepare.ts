@@ -62,7 +62,7 @@ export interface WorkspaceInput {
 /** The worktree on its branch (a later round finds it), the job's runtime dirs and the committer. */
 export async function makeWorkspace(input: WorkspaceInput): Promise<Workspace> {
   const { store, job, time } = input;
-  const later = (job.rounds?.length ?? 0) > 0;
+  const later = isLaterRound(job);
   const home = new HomeLayout(job.settings.home);
   // Three independent reads and writes, side by side, the longest begun first; whatever of them was
   // made is undone however the job ends.
@@ -104,7 +104,7 @@ export interface PrepareInput {
 export async function prepare(input: PrepareInput): Promise<Prepared> {
   const { store, job, policy, bin, time } = input;
   const { runtime } = input.workspace;
-  const later = (job.rounds?.length ?? 0) > 0;
+  const later = isLaterRound(job);
   const keyFile = input.keySource.kind === "file" ? input.keySource.path : undefined;
   const confinement = job.settings.sandbox
     ? jobConfinement(job, runtime, [...binaryDirs(bin), ...linkedDirs(job, policy)], keyFile)
@@ -181,6 +181,11 @@ async function existingWorktree(job: Readonly<JobRecord>): Promise<WorktreePlace
       path: job.worktree,
     });
   return { worktree: job.worktree, gitDir: job.worktree_git_dir };
+}
+
+/** A job that has run a round already finds its worktree and runtime dirs where that round left them. */
+function isLaterRound(job: Readonly<JobRecord>): boolean {
+  return (job.rounds?.length ?? 0) > 0;
 }
 
 /** The first call's promise, for every call. */
